@@ -1,0 +1,129 @@
+/*
+ * config: zerg's configuration, read from one JSON file (jsmn, JSMN_STRICT) and validated.
+ *
+ * Contract:
+ * - zerg_config_init fills every field with its default; zerg_config_dispose frees what parsing
+ *   allocated and is safe to call twice and on an init-only struct.
+ * - zerg_config_load / zerg_config_parse accept exactly the schema documented in docs/config.md:
+ *   unknown keys, duplicate keys, wrong types, out-of-range values, bad string escapes and
+ *   malformed JSON are rejected. On error they return -1 and write one line to err of the form
+ *     FILE:LINE:COLUMN: KEY.PATH: what is wrong
+ *   (LINE and COLUMN 1-based, pointing at the offending token), and cfg holds defaults only.
+ * - Relative paths in the file (guest.command[0], guest.image, daemon.state_dir, xen.kernel)
+ *   are resolved against the directory of the configuration file.
+ */
+#ifndef ZERG_CONFIG_H
+#define ZERG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum zerg_sandbox_piece {
+#define X(id, name, what) ZERG_SANDBOX_##id,
+#include "sandbox_pieces.def"
+#undef X
+    ZERG_SANDBOX_NPIECES
+};
+/* Name of a piece ("pidns"), or NULL if out of range. */
+const char *zerg_sandbox_piece_name(enum zerg_sandbox_piece p);
+const char *zerg_sandbox_piece_what(enum zerg_sandbox_piece p);
+
+/* What the configuration says of one sandbox piece. */
+enum zerg_piece_policy {
+    ZERG_PIECE_REQUIRED = 0, /* default: the instance is not started without it */
+    ZERG_PIECE_OPTIONAL,     /* tried; if the kernel refuses, logged and shown, started anyway */
+    ZERG_PIECE_OFF,          /* not applied at all (shown as off in /instances) */
+};
+
+enum zerg_handoff {
+    ZERG_HANDOFF_FD,      /* the client socket itself becomes the guest's fd 3 */
+    ZERG_HANDOFF_FORWARD, /* the guest gets a socketpair end; the proxy forwards both ways */
+};
+
+enum zerg_netns_mode {
+    ZERG_NETNS_SHARED,       /* one empty net namespace made at start, joined by every guest */
+    ZERG_NETNS_PER_INSTANCE, /* a fresh empty one per instance (costlier: see bench) */
+};
+
+struct zerg_listen {
+    char host[64]; /* numeric IPv4 or IPv6 address */
+    uint16_t port;
+};
+
+struct zerg_config {
+    char *path; /* the file it was read from ("" for parse from memory) */
+
+    struct {
+        char *id;        /* daemon id: [A-Za-z0-9_-]{1,32}; default "zerg" */
+        char *state_dir; /* lock file and instance records; default "/run/zerg" */
+        char *log_level; /* "debug" | "info" | "warn" | "error"; default "info" */
+    } daemon;
+
+    struct {
+        struct zerg_listen listen; /* default 127.0.0.1:8080 */
+        uint32_t max_head_bytes;   /* 256..1048576, default 16384 */
+        uint32_t head_timeout_ms;  /* 10..600000, default 5000 */
+        uint32_t max_connections;  /* 1..1000000, default 4096 */
+        enum zerg_handoff handoff; /* "fd" (default) | "forward" */
+        uint32_t high_watermark;   /* forward mode: stop reading above, default 262144 */
+        uint32_t low_watermark;    /* resume below, default 65536; < high_watermark */
+        uint32_t drain_timeout_ms; /* on SIGTERM, how long serving instances may finish; 5000 */
+        uint32_t retry_after_s;    /* Retry-After of 503 answers, 0..3600, default 1 */
+    } proxy;
+
+    struct {
+        struct zerg_listen listen; /* default 127.0.0.1:8081; port 0 disables the listener */
+        bool allow_remote;         /* a non-loopback listen address needs this true */
+    } admin;
+
+    struct {
+        uint32_t max_instances;    /* live at once, 1..100000, default 64 */
+        uint32_t queue_length;     /* waiting requests when at capacity, 0..1000000, default 256 */
+        uint32_t queue_timeout_ms; /* then 503, 1..600000, default 2000 */
+        uint32_t boot_timeout_ms;  /* requested->ready, then 502, 1..600000, default 2000 */
+        uint32_t serve_timeout_ms; /* ready->exited, then killed, 1..86400000, default 30000 */
+        uint32_t memory_mb;        /* per instance (RLIMIT_AS / domain memory), 1..1048576, 256 */
+        uint32_t per_client_max;   /* instances per client address, 1..100000, default 16 */
+    } limits;
+
+    struct {
+        char *type; /* "process" (default) | "xen" */
+    } backend;
+
+    struct {
+        char **argv;    /* guest command, argv[0] a path; NULL-terminated; required */
+        size_t argc;
+        char **env;     /* "KEY=VALUE", NULL-terminated; default empty */
+        size_t envc;
+        char *profile;  /* seccomp profile name, default "fixture" */
+        char *image;    /* optional: file or directory the guest reads (its code) */
+        uint32_t log_lines_per_second; /* guest stdout/stderr lines logged per instance, 20 */
+        uint32_t log_burst;            /* token bucket depth, default 40 */
+    } guest;
+
+    struct {
+        enum zerg_piece_policy pieces[ZERG_SANDBOX_NPIECES];
+        uint32_t uid_base;       /* guest uid = uid_base + slot; default 900000, >= 1000 */
+        uint32_t gid;            /* default 900000, >= 1000 */
+        uint32_t cpu_seconds;    /* RLIMIT_CPU, 1..86400, default 10 */
+        uint32_t open_files;     /* RLIMIT_NOFILE, 8..4096, default 64 */
+        uint32_t processes;      /* RLIMIT_NPROC, 1..4096, default 1 */
+        enum zerg_netns_mode netns; /* "shared" (default) | "per-instance" */
+    } sandbox;
+
+    struct {
+        char *kernel;      /* PV kernel image of the xen backend */
+        uint32_t memory_mb;
+        char *cmdline;
+    } xen;
+};
+
+void zerg_config_init(struct zerg_config *cfg);
+void zerg_config_dispose(struct zerg_config *cfg);
+int zerg_config_parse(struct zerg_config *cfg, const char *text, size_t len, const char *filename,
+                      char *err, size_t errlen);
+int zerg_config_load(struct zerg_config *cfg, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,54 @@
+/* The CUnit test program: runs every suite of unit_suites.def (or those named in argv). */
+#include "unit.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void unit_fatal(const char *what)
+{
+    fprintf(stderr, "unit: cannot register %s: %s\n", what, CU_get_error_msg());
+    exit(2);
+}
+
+static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
+                             const CU_pFailureRecord failure)
+{
+    if (!failure) {
+        printf("PASS: %s/%s\n", suite->pName, test->pName);
+    } else {
+        for (CU_pFailureRecord f = failure; f; f = f->pNext)
+            printf("FAIL: %s/%s: %s:%u: %s\n", suite->pName, test->pName, f->strFileName,
+                   f->uiLineNumber, f->strCondition);
+    }
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+#define UNIT(name) unit_register_##name();
+#include "unit_suites.def"
+#undef UNIT
+    if (argc > 1) {
+        /* Deactivate the suites not named on the command line. */
+        for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext) {
+            int wanted = 0;
+            for (int i = 1; i < argc; i++)
+                wanted |= strcmp(argv[i], s->pName) == 0;
+            CU_set_suite_active(s, wanted);
+        }
+    }
+    CU_set_test_complete_handler(on_test_complete);
+    CU_basic_set_mode(CU_BRM_SILENT);
+    CU_run_all_tests();
+    CU_basic_show_failures(CU_get_failure_list());
+    CU_pRunSummary sum = CU_get_run_summary();
+    printf("\nCUnit: %u tests run, %u failed, %u asserts\n", sum->nTestsRun, sum->nTestsFailed,
+           sum->nAsserts);
+    int rc = sum->nTestsFailed || sum->nFailureRecords ? 1 : 0;
+    CU_cleanup_registry();
+    return rc;
+}
