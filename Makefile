@@ -35,7 +35,7 @@ all: deps-check
 # defines <prog>_SRCS, <prog>_LIBS (and optionally <prog>_FLAGS) for every program it names.
 PROGRAMS      :=
 TEST_PROGRAMS :=
-include $(sort $(wildcard */module.mk))
+include $(sort $(wildcard */module.mk */*/module.mk))
 
 # --- generic program rules --------------------------------------------------------------------
 rel_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$($(1)_SRCS))
