@@ -33,8 +33,17 @@ all: deps-check
 # --- module fragments -------------------------------------------------------------------------
 # Each module.mk appends to: PROGRAMS (release programs), TEST_PROGRAMS (test flavour), and
 # defines <prog>_SRCS, <prog>_LIBS (and optionally <prog>_FLAGS) for every program it names.
+# Lists several fragments append to (recursive, so order of inclusion does not matter):
+#   COMMON_SRCS, SPAWNER_SRCS, PROXY_SRCS  the daemon's sources by layer
+#   ZERG_LIBS                              link flags of the daemon and of the unit tests
+#   UNIT_UNDER_TEST_SRCS                   what the CUnit program links besides its tests
 PROGRAMS      :=
 TEST_PROGRAMS :=
+COMMON_SRCS =
+SPAWNER_SRCS =
+PROXY_SRCS =
+ZERG_LIBS =
+UNIT_UNDER_TEST_SRCS =
 include $(sort $(wildcard */module.mk */*/module.mk))
 
 # --- generic program rules --------------------------------------------------------------------
