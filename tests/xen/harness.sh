@@ -1,0 +1,114 @@
+#!/bin/bash
+# harness: boot real Xen 4.17 with our dom0 inside QEMU, run the Xen tests in dom0, report.
+#
+#   tests/xen/harness.sh MODE FILE...      (MODE: test | bench; run by `make test-xen`/`bench-xen`)
+#
+# FILE... are copied into the dom0 image under /zerg/ (our guest image, dom0 test programs, the
+# test script tests/xen/dom0-tests.sh). Everything else comes from Debian's packages, fetched
+# and cached under build/xen/ (tests/xen/fetch.sh).
+#
+# Environment:
+#   ACCEL=tcg|kvm          QEMU accelerator (default tcg: the path CI can rely on)
+#   ZERG_XEN_TIMEOUT=SECS  watchdog limit for the whole QEMU run (default 240)
+#   ZERG_XEN_CYCLES=N      guest cycles per test (default 5 for test, 50 for bench)
+#
+# Prints the PASS:/FAIL:/SKIP: lines of dom0 (and the harness's own), the measured figures, and
+# closes with "N passed, N failed, N skipped"; exits 1 if anything failed. Any missing tool,
+# failed download, timeout, Xen panic or dom0 crash is a FAIL line, never a skip.
+set -uo pipefail
+mode=${1:-test}
+shift || true
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here="$root/tests/xen"
+work="$root/build/xen"
+accel=${ACCEL:-tcg}
+timeout=${ZERG_XEN_TIMEOUT:-240}
+case "$mode" in
+test) cycles=${ZERG_XEN_CYCLES:-5} ;;
+bench) cycles=${ZERG_XEN_CYCLES:-50} ;;
+*)
+    echo "harness: unknown mode $mode (test or bench)" >&2
+    exit 2
+    ;;
+esac
+mkdir -p "$work"
+t0=$(date +%s.%N)
+
+fail_early() {
+    echo "FAIL: xen-harness: $*"
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+}
+command -v qemu-system-x86_64 >/dev/null ||
+    fail_early "qemu-system-x86_64 not found: run 'make deps' (package qemu-system-x86)"
+command -v python3 >/dev/null || fail_early "python3 not found: run 'make deps'"
+case "$accel" in
+tcg) accel_args=(-accel tcg -cpu max,-smap,-pku) ;;
+kvm) accel_args=(-accel kvm -cpu host) ;;
+*) fail_early "ACCEL must be tcg or kvm, not '$accel'" ;;
+esac
+
+bash "$here/fetch.sh" "$work" >"$work/fetch.log" 2>&1 ||
+    fail_early "fetching the Debian packages failed: $(tail -n 3 "$work/fetch.log" | tr '\n' ' ')"
+pkgroot="$work/pkgroot"
+
+# Parameters for dom0-tests.sh travel inside the image.
+printf 'mode=%s\ncycles=%s\n' "$mode" "$cycles" >"$work/params"
+bash "$here/mkdom0.sh" "$pkgroot" "$work/dom0.cpio.gz" "$here/dom0-tests.sh" "$work/params" \
+    "$@" >"$work/mkdom0.log" 2>&1 ||
+    fail_early "building the dom0 image failed: $(tail -n 3 "$work/mkdom0.log" | tr '\n' ' ')"
+
+xen_gz="$pkgroot/boot/xen-4.17-amd64.gz"
+[ -f "$xen_gz" ] || fail_early "no Xen hypervisor image in $pkgroot/boot"
+# QEMU's -kernel takes the 32-bit multiboot ELF that the .gz holds.
+if [ ! -f "$work/xen.elf" ] || [ "$xen_gz" -nt "$work/xen.elf" ]; then
+    zcat "$xen_gz" >"$work/xen.elf.tmp" && mv "$work/xen.elf.tmp" "$work/xen.elf" ||
+        fail_early "cannot unpack $xen_gz"
+fi
+vmlinuz=$(ls "$pkgroot"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+[ -n "$vmlinuz" ] || fail_early "no dom0 kernel in $pkgroot/boot"
+
+# smap=0: without it dom0 crashes at once under TCG. dom0 gets 512 MB of the 2 GB; the rest is
+# for guests (with all memory in dom0 every guest build fails).
+xen_args="dom0_mem=512M,max:512M dom0_max_vcpus=1 console=com1 com1=115200,8n1 loglvl=all"
+xen_args+=" guest_loglvl=all noreboot cet=no-shstk,no-ibt smap=0"
+dom0_args="console=hvc0 earlyprintk=xen"
+t_prep=$(date +%s.%N)
+echo "xen-harness: booting Xen in QEMU ($accel), budget ${timeout}s, $cycles cycles per test;" \
+    "serial log: $work/serial.log"
+python3 "$here/watchdog.py" --timeout "$timeout" --log "$work/serial.log" \
+    --echo '^(PASS|FAIL|SKIP): |^ZERG-XEN: |^TIME: ' --end 'ZERG-XEN: end' -- \
+    qemu-system-x86_64 "${accel_args[@]}" -m 2G -smp 2 -machine pc -display none -monitor none \
+    -serial stdio -no-reboot -nic none -kernel "$work/xen.elf" -append "$xen_args" \
+    -initrd "$vmlinuz $dom0_args,$work/dom0.cpio.gz" >"$work/console.txt"
+wd=$?
+cat "$work/console.txt"
+t_end=$(date +%s.%N)
+
+# Results: the dom0 lines (timestamp stripped) plus the harness's own verdict on the run.
+results="$work/results.txt"
+sed -n 's/^\[ *[0-9.]*\] \(\(PASS\|FAIL\|SKIP\): .*\)$/\1/p' "$work/serial.log" >"$results"
+ready_at=$(sed -n 's/^\[ *\([0-9.]*\)\] ZERG-XEN: dom0 ready$/\1/p' "$work/serial.log" | head -n 1)
+case $wd in
+0) echo "PASS: xen-boot: QEMU ran Xen and dom0 to a clean poweroff" >>"$results" ;;
+2) echo "FAIL: xen-boot: watchdog timeout after ${timeout}s (see $work/serial.log)" >>"$results" ;;
+3) echo "FAIL: xen-boot: Xen panic or dom0 crash: $(grep 'watchdog: fatal' "$work/serial.log" |
+    head -n 1 | sed 's/.*seen, killing the command: //') (see $work/serial.log)" >>"$results" ;;
+*) echo "FAIL: xen-boot: QEMU ended before dom0 finished (watchdog status $wd; see" \
+    "$work/serial.log)" >>"$results" ;;
+esac
+if [ -n "$ready_at" ]; then
+    echo "TIME: qemu start -> dom0 ready: ${ready_at} s"
+else
+    echo "FAIL: xen-dom0-ready: dom0 never reported ready" >>"$results"
+fi
+grep '^\(PASS\|FAIL\|SKIP\): xen-boot\|^FAIL: xen-dom0-ready' "$results"
+
+awk -v a="$t0" -v b="$t_prep" -v c="$t_end" -v budget="$timeout" 'BEGIN {
+    printf "TIME: harness total %.1f s (image prep %.1f s, QEMU run %.1f s; watchdog budget %d s)\n",
+        c - a, b - a, c - b, budget }'
+p=$(grep -c '^PASS: ' "$results")
+f=$(grep -c '^FAIL: ' "$results")
+s=$(grep -c '^SKIP: ' "$results")
+echo "$p passed, $f failed, $s skipped"
+[ "$f" = 0 ]
