@@ -1,0 +1,347 @@
+/*
+ * platform_hosted.c: vm/platform.h for a Linux process. Memory from mmap and malloc, clocks from
+ * clock_gettime, the console on fds 1 and 2, I/O handles are file descriptors waited on with
+ * poll, and the image is the code path of directories holding .beam files.
+ */
+#include "vm/platform.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest/hosted/hosted.h"
+
+/* --- memory -------------------------------------------------------------------------------- */
+
+static size_t round_pages(size_t bytes)
+{
+    return (bytes + ZPLAT_PAGE_SIZE - 1) & ~(size_t)(ZPLAT_PAGE_SIZE - 1);
+}
+
+void *zplat_pages_alloc(size_t bytes)
+{
+    if (bytes == 0)
+        bytes = 1;
+#ifdef ZERG_TEST_BUILD
+    /* The heap allocator keeps AddressSanitizer's view of every byte exact in tests. */
+    void *p = aligned_alloc(ZPLAT_PAGE_SIZE, round_pages(bytes));
+    if (p)
+        memset(p, 0, round_pages(bytes));
+    return p;
+#else
+    void *p =
+        mmap(NULL, round_pages(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+#endif
+}
+
+void zplat_pages_free(void *p, size_t bytes)
+{
+    if (!p)
+        return;
+#ifdef ZERG_TEST_BUILD
+    (void)bytes;
+    free(p);
+#else
+    munmap(p, round_pages(bytes ? bytes : 1));
+#endif
+}
+
+void *zplat_alloc(size_t bytes)
+{
+    return malloc(bytes);
+}
+
+void *zplat_realloc(void *p, size_t bytes)
+{
+    return realloc(p, bytes);
+}
+
+void zplat_free(void *p)
+{
+    free(p);
+}
+
+/* --- clocks -------------------------------------------------------------------------------- */
+
+uint64_t zplat_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t zplat_wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- console ------------------------------------------------------------------------------- */
+
+void zplat_console_write(enum zplat_stream stream, const void *buf, size_t len)
+{
+    int fd = stream == ZPLAT_STDERR ? 2 : 1;
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t r = write(fd, p, len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return; /* a lost console drops the bytes (platform.h) */
+        p += r;
+        len -= (size_t)r;
+    }
+}
+
+/* --- I/O ----------------------------------------------------------------------------------- */
+
+#define MAX_WATCHED 256
+static struct pollfd watched[MAX_WATCHED];
+static int n_watched;
+
+static long io_error(void)
+{
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return ZPLAT_EAGAIN;
+    if (errno == EBADF || errno == EINVAL)
+        return ZPLAT_EINVAL;
+    if (errno == EPIPE || errno == ECONNRESET)
+        return ZPLAT_ECLOSED;
+    return ZPLAT_EIO;
+}
+
+long zplat_io_read(zplat_handle_t h, void *buf, size_t len)
+{
+    if (h < 0)
+        return ZPLAT_EINVAL;
+    ssize_t r = read(h, buf, len);
+    return r < 0 ? io_error() : (long)r;
+}
+
+long zplat_io_write(zplat_handle_t h, const void *buf, size_t len)
+{
+    if (h < 0)
+        return ZPLAT_EINVAL;
+    ssize_t r = send(h, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (r < 0 && errno == ENOTSOCK)
+        r = write(h, buf, len);
+    return r < 0 ? io_error() : (long)r;
+}
+
+int zplat_io_watch(zplat_handle_t h, unsigned interest)
+{
+    if (h < 0 || fcntl(h, F_GETFD) < 0)
+        return ZPLAT_EINVAL;
+    short events = (short)(((interest & ZPLAT_IO_READ) ? POLLIN : 0) |
+                           ((interest & ZPLAT_IO_WRITE) ? POLLOUT : 0));
+    for (int i = 0; i < n_watched; i++) {
+        if (watched[i].fd == h) {
+            if (events) {
+                watched[i].events = events;
+            } else {
+                watched[i] = watched[--n_watched];
+            }
+            return 0;
+        }
+    }
+    if (!events)
+        return 0;
+    if (n_watched == MAX_WATCHED)
+        return ZPLAT_EIO;
+    watched[n_watched].fd = h;
+    watched[n_watched].events = events;
+    watched[n_watched].revents = 0;
+    n_watched++;
+    return 0;
+}
+
+int zplat_io_close(zplat_handle_t h)
+{
+    if (h < 0)
+        return ZPLAT_EINVAL;
+    zplat_io_watch(h, 0);
+    return close(h) == 0 ? 0 : ZPLAT_EINVAL;
+}
+
+int zplat_wait(uint64_t deadline_ns, struct zplat_event *events, int max)
+{
+    uint64_t now = zplat_monotonic_ns();
+    int timeout_ms;
+    if (deadline_ns == UINT64_MAX)
+        timeout_ms = -1;
+    else if (deadline_ns <= now)
+        timeout_ms = 0;
+    else {
+        uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+        timeout_ms = ms > 86400000 ? 86400000 : (int)ms;
+    }
+    if (n_watched == 0 && timeout_ms < 0)
+        return 0; /* nothing can ever wake us: let the core decide */
+    int r = poll(watched, (nfds_t)n_watched, timeout_ms);
+    if (r <= 0)
+        return 0;
+    int n = 0;
+    for (int i = 0; i < n_watched && n < max; i++) {
+        if (!watched[i].revents)
+            continue;
+        unsigned ready = 0;
+        if (watched[i].revents & (POLLIN | POLLHUP | POLLERR))
+            ready |= ZPLAT_IO_READ;
+        if (watched[i].revents & (POLLOUT | POLLERR))
+            ready |= ZPLAT_IO_WRITE;
+        events[n].handle = watched[i].fd;
+        events[n].ready = ready;
+        n++;
+    }
+    return n;
+}
+
+/* --- the image: the code path -------------------------------------------------------------- */
+
+static char **code_dirs;
+static size_t n_code_dirs;
+
+static int push_dir(const char *dir)
+{
+    char **grown = realloc(code_dirs, sizeof *code_dirs * (n_code_dirs + 1));
+    if (!grown)
+        return -1;
+    code_dirs = grown;
+    code_dirs[n_code_dirs] = strdup(dir);
+    if (!code_dirs[n_code_dirs])
+        return -1;
+    n_code_dirs++;
+    return 0;
+}
+
+int hosted_code_path_add(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "zvm: code path directory %s: %s\n", dir,
+                stat(dir, &st) ? strerror(errno) : "not a directory");
+        return -1;
+    }
+    return push_dir(dir);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hosted_code_path_finish(const char *vm_ebin, const char *otp_lib)
+{
+    if (vm_ebin && push_dir(vm_ebin) != 0)
+        return -1;
+    DIR *d = otp_lib ? opendir(otp_lib) : NULL;
+    if (!d)
+        return 0; /* no installed OTP: only the VM's own modules and -pa */
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        if (e->d_name[0] == '.')
+            continue;
+        names[n] = strdup(e->d_name);
+        if (names[n])
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], compare_names);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s/ebin", otp_lib, names[i]);
+        if (rc == 0 && push_dir(path) != 0)
+            rc = -1;
+        free(names[i]);
+    }
+    return rc;
+}
+
+void hosted_code_path_dispose(void)
+{
+    for (size_t i = 0; i < n_code_dirs; i++)
+        free(code_dirs[i]);
+    free(code_dirs);
+    code_dirs = NULL;
+    n_code_dirs = 0;
+}
+
+static int read_whole(const char *path, const uint8_t **bytes, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    uint8_t *buf = NULL;
+    int rc = -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        goto out;
+    buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    if (!buf)
+        goto out;
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            goto out;
+        got += (size_t)r;
+    }
+    *bytes = buf;
+    *len = got;
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+int zplat_code_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len)
+{
+    if (name_len == 0 || name_len > 255 || memchr(name, '/', name_len) || memchr(name, 0, name_len))
+        return -1;
+    for (size_t i = 0; i < n_code_dirs; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%.*s.beam", code_dirs[i], (int)name_len, name);
+        if (read_whole(path, bytes, len) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+void zplat_code_release(const uint8_t *bytes, size_t len)
+{
+    (void)len;
+    free((void *)bytes);
+}
+
+/* --- ending -------------------------------------------------------------------------------- */
+
+void zplat_exit(int status)
+{
+    fflush(stdout);
+    exit(status);
+}
+
+void zplat_panic(const char *msg)
+{
+    zplat_console_write(ZPLAT_STDERR, msg, strlen(msg));
+    zplat_console_write(ZPLAT_STDERR, "\n", 1);
+    exit(70);
+}

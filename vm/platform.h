@@ -1,0 +1,176 @@
+/*
+ * platform.h: the one contract between the zvm core (vm/) and the platform it runs on.
+ *
+ * The core makes no system call and uses no libc I/O or allocator: everything it needs from the
+ * world is one of the functions below. A platform (guest/hosted/ for a Linux process, the Xen PV
+ * guest next) implements every one of them, and owns the program's entry point: it prepares
+ * itself, then calls zvm_main() (vm/zvm.h) with the boot arguments.
+ *
+ * Model: Solo5's solo5.h and AtomVM's sys.h. Rules that hold for every function here:
+ *  - The core is single-threaded: one scheduler per VM instance, and the platform calls back
+ *    into the core only from zvm_main()'s thread (never from a signal or interrupt handler).
+ *  - Nothing here may fail silently: a function either does what it says, returns an error the
+ *    core handles, or, where documented, ends the instance through zplat_panic().
+ *  - Time is in nanoseconds; "monotonic" time never goes back and starts near zero at boot.
+ */
+#ifndef ZVM_PLATFORM_H
+#define ZVM_PLATFORM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* --- memory -------------------------------------------------------------------------------- */
+
+/*
+ * The page size the platform allocates in (4096 on both platforms).
+ */
+#define ZPLAT_PAGE_SIZE 4096u
+
+/*
+ * Allocates `bytes` (rounded up to whole pages) of zeroed, page-aligned, readable and writable
+ * memory. Process heaps, stacks and code areas come from here. Returns NULL when the instance's
+ * memory is exhausted; the core then raises system_limit or stops, it never retries.
+ */
+void *zplat_pages_alloc(size_t bytes);
+
+/*
+ * Returns pages obtained from zplat_pages_alloc(); `bytes` is the size that was asked for.
+ * `p == NULL` is a no-op.
+ */
+void zplat_pages_free(void *p, size_t bytes);
+
+/*
+ * General-purpose allocation for small, long-lived VM structures (atom names, module tables,
+ * export entries, off-heap binaries). Same semantics as C's malloc/realloc/free: 16-byte
+ * aligned, not zeroed, NULL when exhausted (the core checks every result), free(NULL) a no-op.
+ * On Xen this is the guest's own allocator over zplat_pages_alloc().
+ */
+void *zplat_alloc(size_t bytes);
+void *zplat_realloc(void *p, size_t bytes);
+void zplat_free(void *p);
+
+/* --- clocks -------------------------------------------------------------------------------- */
+
+/*
+ * Monotonic time in nanoseconds since an arbitrary point at or before boot. Used for timers,
+ * receive timeouts and erlang:monotonic_time/0,1.
+ */
+uint64_t zplat_monotonic_ns(void);
+
+/*
+ * Wall-clock time in nanoseconds since the Unix epoch (UTC), for erlang:system_time/0,1,
+ * os:timestamp/0 and calendar. May jump; never used to measure intervals.
+ */
+uint64_t zplat_wall_ns(void);
+
+/* --- console ------------------------------------------------------------------------------- */
+
+enum zplat_stream {
+    ZPLAT_STDOUT = 1, /* the instance's standard output (Xen: the console ring) */
+    ZPLAT_STDERR = 2, /* diagnostics and crash reports (Xen: also the console ring) */
+};
+
+/*
+ * Writes all `len` bytes to the console stream, blocking until they are accepted. Console output
+ * is best effort: a lost console (closed pipe) drops the bytes, it does not stop the VM.
+ */
+void zplat_console_write(enum zplat_stream stream, const void *buf, size_t len);
+
+/* --- I/O for drivers (outlets) ------------------------------------------------------------- */
+
+/*
+ * An opaque handle on a platform I/O object (a socket or a descriptor the instance inherited).
+ * On Linux it is a file descriptor; on Xen an index into the guest's netfront connection table.
+ * Negative values are never valid handles.
+ */
+typedef int zplat_handle_t;
+
+enum zplat_io_interest {
+    ZPLAT_IO_READ = 1,  /* wake the wait when the handle has data, a connection or EOF */
+    ZPLAT_IO_WRITE = 2, /* wake the wait when the handle accepts more bytes */
+};
+
+/* Errors of the I/O functions, negative, so a byte count and an error share one return value. */
+enum zplat_io_error {
+    ZPLAT_EAGAIN = -1,  /* would block: wait for readiness and retry */
+    ZPLAT_ECLOSED = -2, /* the peer closed or the handle is not open */
+    ZPLAT_EINVAL = -3,  /* bad handle or argument */
+    ZPLAT_EIO = -4,     /* any other failure of the underlying object */
+};
+
+/*
+ * Reads at most `len` bytes without blocking. Returns the count read (> 0), 0 at end of stream,
+ * or a negative enum zplat_io_error.
+ */
+long zplat_io_read(zplat_handle_t h, void *buf, size_t len);
+
+/*
+ * Writes at most `len` bytes without blocking. Returns the count written (>= 0, possibly short:
+ * that is back-pressure, wait for ZPLAT_IO_WRITE) or a negative enum zplat_io_error.
+ */
+long zplat_io_write(zplat_handle_t h, const void *buf, size_t len);
+
+/*
+ * Sets which readiness of `h` wakes zplat_wait() (a mask of enum zplat_io_interest; 0 stops
+ * watching). Returns 0 or a negative enum zplat_io_error.
+ */
+int zplat_io_watch(zplat_handle_t h, unsigned interest);
+
+/*
+ * Closes the handle and forgets its watch. Closing a closed or invalid handle returns
+ * ZPLAT_EINVAL and has no other effect.
+ */
+int zplat_io_close(zplat_handle_t h);
+
+/* --- waiting: the scheduler's idle state --------------------------------------------------- */
+
+/* One readiness event reported by zplat_wait(). */
+struct zplat_event {
+    zplat_handle_t handle;
+    unsigned ready; /* mask of enum zplat_io_interest that is ready now */
+};
+
+/*
+ * Blocks until a watched handle is ready or the monotonic clock reaches `deadline_ns`
+ * (UINT64_MAX: no deadline), like LING blocking in SCHEDOP_poll. Fills at most `max` events and
+ * returns how many (0 when the deadline passed). Returns at once if an event is already pending
+ * or the deadline has passed. Spurious early returns with 0 events are allowed: the core
+ * re-checks its timers.
+ */
+int zplat_wait(uint64_t deadline_ns, struct zplat_event *events, int max);
+
+/* --- the application's code: the image ------------------------------------------------------ */
+
+/*
+ * Finds the .beam bytes of module `name` (an atom's text, `name_len` bytes, not terminated).
+ * Hosted: searched in the -pa directories in order, then the VM's own modules directory, then the
+ * stock OTP ebin directories; Xen: the named blobs linked into the image. On success sets *bytes
+ * and *len to a read-only buffer that stays valid until zplat_code_release(*bytes) and
+ * returns 0; returns -1 when there is no such module (not an error: the caller raises undef).
+ */
+int zplat_code_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len);
+
+/*
+ * Releases a buffer returned by zplat_code_find(). The loader calls it once the module is
+ * transformed; the core never keeps pointers into it.
+ */
+void zplat_code_release(const uint8_t *bytes, size_t len);
+
+/* --- ending the instance ------------------------------------------------------------------- */
+
+/*
+ * Ends the instance with `status` (halt/1's exit code; the hosted process exits with it, the Xen
+ * guest shuts down with "poweroff" for 0 and "crash" otherwise). Flushes console output first.
+ * Does not return.
+ */
+void zplat_exit(int status) __attribute__((noreturn));
+
+/*
+ * Ends the instance after an internal error the core cannot recover from (a broken invariant,
+ * never bad input): writes `msg` to the console's error stream and stops with status 70.
+ * Does not return.
+ */
+void zplat_panic(const char *msg) __attribute__((noreturn));
+
+#endif
