@@ -9,8 +9,10 @@
  * Memory. Nothing here allocates, calls the OS or touches errno/locale. Each operation writes
  * into an output array of capacity `rcap` digits supplied by the caller and returns the
  * normalised output length. The documented `*_max_len` helpers give a capacity that is always
- * enough; a smaller capacity is accepted as long as the actual result fits, otherwise the
- * function returns BN_ENOSPACE (and the output contents are unspecified). Operations that need
+ * enough. add, sub, shifts, text and bytes also accept a smaller capacity when the actual
+ * result fits; mul above the Karatsuba threshold, divrem and the bitwise operations want the
+ * full max_len. An output that does not fit gives BN_ENOSPACE (contents then unspecified);
+ * nothing is ever written past a capacity. Operations that need
  * scratch space take a `scratch` array of at least the documented `*_scratch_len` digits.
  *
  * Aliasing. Outputs must not overlap inputs or scratch unless a function says otherwise.
@@ -130,7 +132,7 @@ size_t bn_shl(bn_digit *r, size_t rcap, bool *rneg, struct bn a, uint64_t bits);
 static inline size_t bn_shr_max_len(size_t an, uint64_t bits)
 {
     size_t q = (size_t)(bits / BN_DIGIT_BITS);
-    return an > q ? an - q : 1;
+    return an > q ? an - q + 1 : 1;
 }
 /* r = a bsr bits (negative a rounds toward minus infinity; -1 bsr N = -1). */
 size_t bn_shr(bn_digit *r, size_t rcap, bool *rneg, struct bn a, uint64_t bits);
@@ -148,14 +150,26 @@ size_t bn_bnot(bn_digit *r, size_t rcap, bool *rneg, struct bn a);
 
 /* ---- doubles ---- */
 /*
- * *out = a correctly rounded to the nearest double (ties to even). Returns false when the
- * result would overflow to infinity (Erlang: float(Big) raises badarg).
+ * *out = float(a) exactly as OTP 25 computes it (erts big_to_double): digits folded from the
+ * top as d = d * 2^64 + (double)digit, each step rounded, so a few values differ by one ulp
+ * from the correctly rounded result (e.g. 2^64 + 2^63 + 6143 gives 2^64 + 2^63 + 8192).
+ * Returns false when the result overflows (Erlang: float(Big) raises badarg).
  */
 bool bn_to_double(struct bn a, double *out);
+/* *out = a correctly rounded to the nearest double (ties to even); false on overflow. */
+bool bn_to_double_exact(struct bn a, double *out);
 /* Capacity that holds any finite double's integer part: 1024 bits. */
 #define BN_DOUBLE_MAX_LEN 17
 /* r = trunc(v) (toward zero). BN_EINVAL for NaN or infinity. */
 size_t bn_from_double(bn_digit *r, size_t rcap, bool *rneg, double v);
+
+/*
+ * *out = (d[0..n) * 2^e2, plus a positive amount smaller than 2^e2 when `sticky`), negated
+ * when `neg`, correctly rounded to nearest-even including subnormals. False on overflow.
+ * The building block of exact decimal->double conversion.
+ */
+bool bn_scaled_to_double(const bn_digit *d, size_t n, int64_t e2, bool sticky, bool neg,
+                         double *out);
 
 /* ---- text (integer_to_list/2, list_to_integer/2) ---- */
 /* Characters bn_to_text may write for an n-digit magnitude in `base` (sign included). */
@@ -191,16 +205,21 @@ size_t bn_byte_length(const bn_digit *d, size_t n);
 void bn_to_bytes_le(uint8_t *bytes, size_t nbytes, const bn_digit *d, size_t n);
 
 /* ---- pow, gcd ---- */
-/* A capacity enough for base^exp. */
+/* A capacity enough for base^exp (saturates at SIZE_MAX / 4 for absurd exponents). */
 size_t bn_pow_max_len(size_t base_n, uint64_t exp);
 static inline size_t bn_pow_scratch_len(size_t rcap)
 {
-    return 3 * rcap + bn_mul_scratch_len(rcap, rcap);
+    return 2 * (rcap + 1) + bn_mul_scratch_len(rcap + 1, rcap + 1);
 }
 /* r = base^exp (0^0 = 1). scratch: bn_pow_scratch_len(rcap) digits. */
 size_t bn_pow(bn_digit *r, size_t rcap, bool *rneg, struct bn base, uint64_t exp,
               bn_digit *scratch);
-/* r = gcd(|a|, |b|) (non-negative). scratch: bn_divrem_scratch_len(max,max) + 2*max digits. */
+static inline size_t bn_gcd_scratch_len(size_t an, size_t bn)
+{
+    size_t mx = an > bn ? an : bn;
+    return 3 * mx + bn_divrem_scratch_len(mx, mx);
+}
+/* r = gcd(|a|, |b|) (non-negative; gcd(0, 0) = 0). Capacity min(an, bn) is enough. */
 size_t bn_gcd(bn_digit *r, size_t rcap, struct bn a, struct bn b, bn_digit *scratch);
 
 #endif

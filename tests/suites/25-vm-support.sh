@@ -1,0 +1,65 @@
+#!/bin/bash
+# budget: 120
+# what: vm/support (bignums, float text, float parsing, inflate) cross-checked line by line against stock erl
+set -u
+root=${ZERG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+drv="$root/build/asan/bin/vm-support-check"
+work=$(mktemp -d "${TMPDIR:-/tmp}/zerg-vmsupport.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -x "$drv" ]; then
+    echo "FAIL: vm-support-driver: $drv was not built"
+    exit 0
+fi
+if ! command -v erlc >/dev/null || ! command -v erl >/dev/null; then
+    echo "FAIL: vm-support-erl: stock erl/erlc not installed (mk/packages.txt: erlang-base)"
+    exit 0
+fi
+if ! erlc -o "$work" "$root/tests/vm_support/check.erl" 2>"$work/erlc.err"; then
+    echo "FAIL: vm-support-erlc: $(head -c 300 "$work/erlc.err")"
+    exit 0
+fi
+erl_run() { # erl_run FUNC ARGS...: runs check:FUNC with stock erl
+    (cd "$work" && erl -noshell -pa "$work" -run check "$@" -s init stop </dev/null)
+}
+
+# The inflate vectors come from stock zlib/term_to_binary: erl writes them, the driver checks.
+erl_run gen_inflate "$work/inflate.vec" 2>"$work/gen.err" ||
+    echo "FAIL: vm-support-inflate-vectors: $(head -c 300 "$work/gen.err")"
+
+# group NAME COUNT: driver lines vs. erl's recomputation of the same lines.
+group() {
+    local name=$1 count=$2 out="$work/$1.c.out" ref="$work/$1.erl.out"
+    if ! "$drv" "$name" "$count" >"$out" 2>"$work/$name.err"; then
+        echo "FAIL: $name: driver failed: $(head -c 300 "$work/$name.err")"
+        return
+    fi
+    local lines
+    lines=$(wc -l <"$out")
+    if [ "$lines" -eq 0 ]; then
+        echo "FAIL: $name: driver printed nothing"
+        return
+    fi
+    if ! erl_run main "$out" "$ref" 2>"$work/$name.erl.err"; then
+        echo "FAIL: $name: erl failed: $(head -c 300 "$work/$name.erl.err")"
+        return
+    fi
+    # Per operation: a group passes only if every line of every operation matches.
+    local ops op bad=0
+    ops=$(cut -d' ' -f1 "$out" | sort -u)
+    for op in $ops; do
+        local n diff
+        n=$(grep -c "^$op " "$out")
+        diff=$(diff <(grep "^$op " "$out") <(grep "^$op " "$ref") | grep -c '^[<>]')
+        if [ "$diff" -eq 0 ]; then
+            echo "PASS: $name/$op ($n lines identical to stock erl)"
+        else
+            bad=1
+            echo "FAIL: $name/$op: $((diff / 2)) of $n lines differ from stock erl, first:"
+            diff <(grep "^$op " "$out") <(grep "^$op " "$ref") | grep '^[<>]' | head -n 2 | cut -c1-400
+        fi
+    done
+    return $bad
+}
+
+group bignum 1500

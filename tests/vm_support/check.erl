@@ -1,0 +1,94 @@
+%% check: recomputes with stock Erlang every line printed by vm-support-check
+%% (`OP ARGS = RESULT`) and prints the line as Erlang would. The suite diffs the two outputs.
+%% Usage: erl -noshell -pa DIR -run check main IN OUT -s init stop
+-module(check).
+-export([main/1, gen_inflate/1]).
+
+main([In, Out]) ->
+    {ok, Bin} = file:read_file(In),
+    Lines = binary:split(Bin, <<"\n">>, [global, trim_all]),
+    Res = [[line(binary_to_list(L)), $\n] || L <- Lines],
+    ok = file:write_file(Out, Res).
+
+line(L) ->
+    [Lhs, _Rhs] = string:split(L, " = ", trailing),
+    [Op | Args] = string:lexemes(Lhs, " "),
+    Lhs ++ " = " ++ result(Op, Args).
+
+h(S) -> list_to_integer(S, 16).
+hs(I) -> integer_to_list(I, 16).
+d(S) -> list_to_integer(S).
+
+result("add", [A, B]) -> hs(h(A) + h(B));
+result("sub", [A, B]) -> hs(h(A) - h(B));
+result("mul", [A, B]) -> hs(h(A) * h(B));
+result("div", [A, B]) -> hs(h(A) div h(B));
+result("rem", [A, B]) -> hs(h(A) rem h(B));
+result("band", [A, B]) -> hs(h(A) band h(B));
+result("bor", [A, B]) -> hs(h(A) bor h(B));
+result("bxor", [A, B]) -> hs(h(A) bxor h(B));
+result("cmp", [A, B]) ->
+    X = h(A), Y = h(B),
+    integer_to_list(if X < Y -> -1; X > Y -> 1; true -> 0 end);
+result("bnot", [A]) -> hs(bnot h(A));
+result("bsl", [A, N]) -> hs(h(A) bsl d(N));
+result("bsr", [A, N]) -> hs(h(A) bsr d(N));
+result("to_text", [A, B]) -> integer_to_list(h(A), d(B));
+result("from_text", [T, B]) ->
+    try hs(list_to_integer(T, d(B))) catch error:badarg -> "badarg" end;
+result("to_double", [A]) ->
+    try float(h(A)) of F -> bits(F) catch error:badarg -> "badarg" end;
+result("trunc", [Bits]) ->
+    case <<(h(Bits)):64>> of
+        <<F/float>> -> hs(trunc(F));
+        _ -> "badarg"
+    end;
+result("pow", [A, N]) -> hs(ipow(h(A), d(N)));
+result("gcd", [A, B]) -> hs(gcd(abs(h(A)), abs(h(B))));
+result(Op, _) -> "unknown op " ++ Op.
+
+bits(F) ->
+    <<B:64>> = <<F/float>>,
+    string:right(string:to_lower(integer_to_list(B, 16)), 16, $0).
+
+ipow(_, 0) -> 1;
+ipow(A, N) -> A * ipow(A, N - 1).
+
+gcd(A, 0) -> A;
+gcd(A, B) -> gcd(B, A rem B).
+
+%% gen_inflate([Out]): `HEXZLIB HEXPLAIN` lines for the inflate group: zlib:compress of
+%% deterministic data (several levels and shapes) and term_to_binary(T, [compressed]) bodies.
+gen_inflate([Out]) ->
+    rand:seed(exsss, {1, 2, 3}),
+    Datas = [<<>>, <<"a">>, <<"hello hello hello hello">>,
+             list_to_binary(lists:duplicate(1000, $x)),
+             list_to_binary([integer_to_list(I) || I <- lists:seq(1, 3000)]),
+             crypto_free_random(20000), crypto_free_random(70000)]
+            ++ [list_to_binary([rand:uniform(4) + $a || _ <- lists:seq(1, rand:uniform(5000))])
+                || _ <- lists:seq(1, 40)],
+    Z = fun(Level, D) ->
+                S = zlib:open(),
+                ok = zlib:deflateInit(S, Level),
+                C = iolist_to_binary(zlib:deflate(S, D, finish)),
+                ok = zlib:deflateEnd(S),
+                zlib:close(S),
+                C
+        end,
+    Vecs = [{zlib:compress(D), D} || D <- Datas]
+        ++ [{Z(L, D), D} || L <- [0, 1, 9], D <- Datas]
+        ++ [term_body(T) || T <- [lists:seq(1, 2000), lists:duplicate(500, {a, b}),
+                                  {atom, lists:duplicate(300, "string"), 1.5}]],
+    ok = file:write_file(Out, [[hex(C), " ", hex(D), "\n"] || {C, D} <- Vecs]).
+
+%% term_to_binary(T, [compressed]) = <<131, 80, Size:32, Zlib/binary>>.
+term_body(T) ->
+    <<131, 80, _Size:32, Zlib/binary>> = term_to_binary(T, [compressed]),
+    <<131, Plain/binary>> = term_to_binary(T),
+    {Zlib, Plain}.
+
+crypto_free_random(N) -> list_to_binary([rand:uniform(256) - 1 || _ <- lists:seq(1, N)]).
+
+hex(B) -> [io_lib:format("~2.16.0b", [X]) || <<X>> <= B] ++ hex_empty(B).
+hex_empty(<<>>) -> "-";
+hex_empty(_) -> "".
