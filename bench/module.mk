@@ -1,0 +1,9 @@
+# bench/: `make bench` (bench/run.sh) and its two programs, release flavour.
+# zbench: the loopback load generator (cycle, rate and spike modes).
+# zbench-inetd: the peer zerg is compared with, a plain fork/exec-per-connection server that
+# runs the same fixture guest under the same guest contract, without any sandbox.
+PROGRAMS += zbench zbench-inetd
+zbench_SRCS = bench/zbench.c bench/http_response.c
+zbench_LIBS =
+zbench-inetd_SRCS = bench/inetd_peer.c
+zbench-inetd_LIBS =
