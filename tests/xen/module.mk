@@ -1,6 +1,21 @@
 # tests/xen/: the Xen-in-QEMU harness. `make test-xen` boots Xen 4.17 with our dom0 in QEMU and
 # runs the Xen tests there; `make bench-xen` runs the timing cycles. See tests/xen/harness.sh.
-XEN_HARNESS_FILES =
+# The dom0 programs are release-flavour builds (no sanitizers: dom0 has neither their runtime nor
+# the memory) linked against the build machine's libxen-dev, whose exact version the image's Xen
+# tools are fetched at (tests/xen/fetch.sh).
+XEN_DOM0_DIR   := $(BUILD)/xen-dom0
+XEN_DOM0_PROGS := $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle $(XEN_DOM0_DIR)/zerg-xen-now
+
+$(XEN_DOM0_DIR)/zerg-xen-libxl-cycle: tests/xen/libxl_cycle.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(REL_FLAGS) -o $@ $< $(call pkglibs,xenlight xenstore xentoollog)
+$(XEN_DOM0_DIR)/zerg-xen-now: tests/xen/dom0_now.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(REL_FLAGS) -o $@ $<
+
+EXTRA_TEST += $(XEN_DOM0_PROGS)
+XEN_HARNESS_FILES += $(XEN_DOM0_PROGS) tests/xen/testguest.cfg
+
 .PHONY: test-xen bench-xen
 test-xen: $(XEN_HARNESS_FILES) | deps-check
 	@bash tests/xen/harness.sh test $(XEN_HARNESS_FILES)

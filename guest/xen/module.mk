@@ -1,0 +1,33 @@
+# guest/xen/: the Xen PV platform layer of the VM (our own code: no Mini-OS, no libc, no
+# interrupts) and, on top of it, zerg-xen-testguest, the test double of an instance that the
+# Xen harness boots. Freestanding objects get their own rules and folder (build/guest-xen/):
+# the generic rules' hosted, sanitized flags do not apply to a kernel image.
+XG_DIR      := $(BUILD)/guest-xen
+XG_LAYER    := guest/xen/boot.c guest/xen/pvclock.c guest/xen/evtchn.c guest/xen/console.c \
+               guest/xen/gnttab.c guest/xen/xenstore.c guest/xen/freestanding.c \
+               guest/xen/xg_error.c
+XG_ASM      := guest/xen/entry.S
+XG_CFLAGS   := -std=gnu11 -O2 -g $(WARN) -MMD -MP -Iguest/xen -ffreestanding -fno-builtin \
+               -fno-tree-loop-distribute-patterns -fno-stack-protector -fno-pic -fno-pie \
+               -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-asynchronous-unwind-tables \
+               -fno-omit-frame-pointer
+XG_LDFLAGS  := -nostdlib -static -no-pie -Wl,-T,guest/xen/guest.lds -Wl,--build-id=none \
+               -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+XG_LAYER_OBJS := $(patsubst guest/xen/%.c,$(XG_DIR)/%.o,$(XG_LAYER)) \
+                 $(patsubst guest/xen/%.S,$(XG_DIR)/%.o,$(XG_ASM))
+XEN_TESTGUEST := $(XG_DIR)/zerg-xen-testguest
+
+$(XG_DIR)/%.o: guest/xen/%.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(XG_CFLAGS) -c $< -o $@
+$(XG_DIR)/%.o: guest/xen/%.S | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(XG_CFLAGS) -c $< -o $@
+# The full ELF keeps symbols for debugging; the image booted is stripped.
+$(XEN_TESTGUEST).debug: $(XG_LAYER_OBJS) $(XG_DIR)/testguest.o guest/xen/guest.lds
+	$(CC) $(XG_LDFLAGS) -o $@ $(XG_LAYER_OBJS) $(XG_DIR)/testguest.o -lgcc
+$(XEN_TESTGUEST): $(XEN_TESTGUEST).debug
+	objcopy --strip-all $< $@
+
+EXTRA_ALL += $(XEN_TESTGUEST)
+XEN_HARNESS_FILES += $(XEN_TESTGUEST)
