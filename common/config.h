@@ -2,15 +2,23 @@
  * config: zerg's configuration, read from one JSON file (jsmn, JSMN_STRICT) and validated.
  *
  * Contract:
- * - zerg_config_init fills every field with its default; zerg_config_dispose frees what parsing
- *   allocated and is safe to call twice and on an init-only struct.
- * - zerg_config_load / zerg_config_parse accept exactly the schema documented in docs/config.md:
- *   unknown keys, duplicate keys, wrong types, out-of-range values, bad string escapes and
- *   malformed JSON are rejected. On error they return -1 and write one line to err of the form
+ * - zerg_config_init fills every field with its default and allocates nothing (string defaults
+ *   are static); zerg_config_dispose frees what parsing allocated, leaves the defaults behind,
+ *   and is safe to call twice and on an init-only struct. Strings and vectors belong to cfg:
+ *   read them, never free or write into them.
+ * - zerg_config_load / zerg_config_parse take a struct that was initialised (by init, or by an
+ *   earlier load/parse) and replace its whole content. They accept exactly the schema
+ *   documented in docs/config.md: unknown keys, duplicate keys, wrong types, out-of-range
+ *   values, bad string escapes, invalid UTF-8 and malformed JSON are rejected. On error they
+ *   return -1 and write one line to err (cut to errlen; err may be NULL) of the form
  *     FILE:LINE:COLUMN: KEY.PATH: what is wrong
- *   (LINE and COLUMN 1-based, pointing at the offending token), and cfg holds defaults only.
+ *   (LINE and COLUMN 1-based, COLUMN in characters, pointing at the offending byte; KEY.PATH
+ *   like `limits.max_instances` or `guest.command[2]`, "(top level)" for the root), or, when
+ *   the file cannot be read at all, `FILE: cannot read: why`. cfg then holds defaults only.
  * - Relative paths in the file (guest.command[0], guest.image, daemon.state_dir, xen.kernel)
- *   are resolved against the directory of the configuration file.
+ *   are resolved against the directory of the configuration file and stored absolute.
+ * - After a successful parse: guest.argc >= 1; proxy.low_watermark < proxy.high_watermark;
+ *   a non-loopback admin listener has admin.allow_remote; backend "xen" has xen.kernel.
  */
 #ifndef ZERG_CONFIG_H
 #define ZERG_CONFIG_H
@@ -20,6 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The pieces of common/sandbox_pieces.def, in its order. */
 enum zerg_sandbox_piece {
 #define X(id, name, what) ZERG_SANDBOX_##id,
 #include "sandbox_pieces.def"
@@ -28,6 +37,7 @@ enum zerg_sandbox_piece {
 };
 /* Name of a piece ("pidns"), or NULL if out of range. */
 const char *zerg_sandbox_piece_name(enum zerg_sandbox_piece p);
+/* One line saying what the piece does, or NULL if out of range. */
 const char *zerg_sandbox_piece_what(enum zerg_sandbox_piece p);
 
 /* What the configuration says of one sandbox piece. */
@@ -53,7 +63,7 @@ struct zerg_listen {
 };
 
 struct zerg_config {
-    char *path; /* the file it was read from ("" for parse from memory) */
+    char *path; /* the file it was read from: parse's filename, "" when that is NULL */
 
     struct {
         char *id;        /* daemon id: [A-Za-z0-9_-]{1,32}; default "zerg" */
@@ -67,15 +77,16 @@ struct zerg_config {
         uint32_t head_timeout_ms;  /* 10..600000, default 5000 */
         uint32_t max_connections;  /* 1..1000000, default 4096 */
         enum zerg_handoff handoff; /* "fd" (default) | "forward" */
-        uint32_t high_watermark;   /* forward mode: stop reading above, default 262144 */
-        uint32_t low_watermark;    /* resume below, default 65536; < high_watermark */
-        uint32_t drain_timeout_ms; /* on SIGTERM, how long serving instances may finish; 5000 */
+        uint32_t high_watermark;   /* forward mode: stop reading above, 1024..2^30, 262144 */
+        uint32_t low_watermark;    /* resume below, 0..2^30-1, default 65536; < high_watermark */
+        uint32_t drain_timeout_ms; /* on SIGTERM, how long serving instances may finish,
+                                      0..600000, default 5000 */
         uint32_t retry_after_s;    /* Retry-After of 503 answers, 0..3600, default 1 */
     } proxy;
 
     struct {
         struct zerg_listen listen; /* default 127.0.0.1:8081; port 0 disables the listener */
-        bool allow_remote;         /* a non-loopback listen address needs this true */
+        bool allow_remote;         /* a non-loopback listen address needs this true; false */
     } admin;
 
     struct {
@@ -93,37 +104,43 @@ struct zerg_config {
     } backend;
 
     struct {
-        char **argv;    /* guest command, argv[0] a path; NULL-terminated; required */
+        char **argv; /* guest command, argv[0] a path; NULL-terminated; required */
         size_t argc;
-        char **env;     /* "KEY=VALUE", NULL-terminated; default empty */
+        char **env; /* "KEY=VALUE", NULL-terminated; default empty (never NULL) */
         size_t envc;
-        char *profile;  /* seccomp profile name, default "fixture" */
-        char *image;    /* optional: file or directory the guest reads (its code) */
-        uint32_t log_lines_per_second; /* guest stdout/stderr lines logged per instance, 20 */
-        uint32_t log_burst;            /* token bucket depth, default 40 */
+        char *profile; /* seccomp profile name, [a-z0-9_-]{1,32}, default "fixture" */
+        char *image;   /* optional (NULL): file or directory the guest reads (its code) */
+        uint32_t log_lines_per_second; /* guest stdout/stderr lines logged per instance,
+                                          1..100000, default 20 */
+        uint32_t log_burst;            /* token bucket depth, 1..100000, default 40 */
     } guest;
 
     struct {
         enum zerg_piece_policy pieces[ZERG_SANDBOX_NPIECES];
-        uint32_t uid_base;       /* guest uid = uid_base + slot; default 900000, >= 1000 */
-        uint32_t gid;            /* default 900000, >= 1000 */
-        uint32_t cpu_seconds;    /* RLIMIT_CPU, 1..86400, default 10 */
-        uint32_t open_files;     /* RLIMIT_NOFILE, 8..4096, default 64 */
-        uint32_t processes;      /* RLIMIT_NPROC, 1..4096, default 1 */
+        uint32_t uid_base;          /* guest uid = uid_base + slot; 1000..4e9, default 900000 */
+        uint32_t gid;               /* 1000..4e9, default 900000 */
+        uint32_t cpu_seconds;       /* RLIMIT_CPU, 1..86400, default 10 */
+        uint32_t open_files;        /* RLIMIT_NOFILE, 8..4096, default 64 */
+        uint32_t processes;         /* RLIMIT_NPROC, 1..4096, default 1 */
         enum zerg_netns_mode netns; /* "shared" (default) | "per-instance" */
     } sandbox;
 
     struct {
-        char *kernel;      /* PV kernel image of the xen backend */
-        uint32_t memory_mb;
-        char *cmdline;
+        char *kernel;       /* PV kernel image of the xen backend; NULL unless set */
+        uint32_t memory_mb; /* domain memory, 1..1048576; default limits.memory_mb */
+        char *cmdline;      /* kernel command line, at most 1024 bytes; default "" */
     } xen;
 };
 
 void zerg_config_init(struct zerg_config *cfg);
+/* Frees what parsing allocated and puts the defaults back. */
 void zerg_config_dispose(struct zerg_config *cfg);
+/* Parses len bytes of text (at most 1 MiB; NUL bytes are an error). filename names the text in
+ * messages and relative paths resolve against its directory; NULL: messages say "<config>" and
+ * relative paths resolve against the working directory. */
 int zerg_config_parse(struct zerg_config *cfg, const char *text, size_t len, const char *filename,
                       char *err, size_t errlen);
+/* Reads the regular file at path (at most 1 MiB) and parses it. */
 int zerg_config_load(struct zerg_config *cfg, const char *path, char *err, size_t errlen);
 
 #endif

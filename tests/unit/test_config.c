@@ -701,13 +701,72 @@ static void test_local_json(void)
     zerg_config_dispose(&cfg);
 }
 
+/* Reads ZERG_ROOT/rel (or ./rel) into a malloc'd NUL-terminated buffer, NULL on failure. */
+static char *read_repo_file(const char *rel, char *path, size_t pathlen)
+{
+    const char *root = getenv("ZERG_ROOT");
+    snprintf(path, pathlen, "%s/%s", root && *root ? root : ".", rel);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 1024 * 1024);
+    size_t n = buf ? fread(buf, 1, 1024 * 1024 - 1, f) : 0;
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/* docs/config.md: its complete example parses, and its table of sandbox pieces is the one of
+ * sandbox_pieces.def, row for row. */
+static void test_docs(void)
+{
+    char path[PATH_MAX];
+    char *doc = read_repo_file("docs/config.md", path, sizeof path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    char *start = strstr(doc, "```json\n");
+    char *end = start ? strstr(start, "\n```") : NULL;
+    CU_ASSERT_PTR_NOT_NULL(end);
+    if (end) {
+        start += strlen("```json\n");
+        struct zerg_config cfg;
+        char err[512] = "";
+        zerg_config_init(&cfg);
+        int rc =
+            zerg_config_parse(&cfg, start, (size_t)(end - start), "config.md", err, sizeof err);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc != 0)
+            fprintf(stderr, "docs/config.md example: %s\n", err);
+        CU_ASSERT_STRING_EQUAL(cfg.daemon.id, "edge-1");
+        zerg_config_dispose(&cfg);
+    }
+    const char *table = strstr(doc, "| piece | what it does |\n|---|---|\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    table = strchr(strchr(table, '\n') + 1, '\n') + 1;
+    for (int p = 0; p < ZERG_SANDBOX_NPIECES; p++) {
+        char row[256];
+        snprintf(row, sizeof row, "| `%s` | %s |\n", zerg_sandbox_piece_name(p),
+                 zerg_sandbox_piece_what(p));
+        bool same = strncmp(table, row, strlen(row)) == 0;
+        CU_ASSERT_TRUE(same);
+        if (!same) {
+            fprintf(stderr, "docs/config.md: expected the row %s", row);
+            break;
+        }
+        table += strlen(row);
+    }
+    CU_ASSERT_EQUAL(*table, '\n'); /* no row more than the pieces */
+    free(doc);
+}
+
 void unit_register_config(void)
 {
-    UNIT_SUITE(
-        "config", UNIT_TEST(test_piece_names), UNIT_TEST(test_defaults),
-        UNIT_TEST(test_full_config), UNIT_TEST(test_no_filename), UNIT_TEST(test_malformed_json),
-        UNIT_TEST(test_duplicate_keys), UNIT_TEST(test_unknown_keys), UNIT_TEST(test_wrong_types),
-        UNIT_TEST(test_integers), UNIT_TEST(test_enums_and_names), UNIT_TEST(test_string_escapes),
-        UNIT_TEST(test_listen_addresses), UNIT_TEST(test_cross_fields), UNIT_TEST(test_sandbox),
-        UNIT_TEST(test_guest_env), UNIT_TEST(test_load), UNIT_TEST(test_local_json));
+    UNIT_SUITE("config", UNIT_TEST(test_piece_names), UNIT_TEST(test_defaults),
+               UNIT_TEST(test_full_config), UNIT_TEST(test_no_filename),
+               UNIT_TEST(test_malformed_json), UNIT_TEST(test_duplicate_keys),
+               UNIT_TEST(test_unknown_keys), UNIT_TEST(test_wrong_types), UNIT_TEST(test_integers),
+               UNIT_TEST(test_enums_and_names), UNIT_TEST(test_string_escapes),
+               UNIT_TEST(test_listen_addresses), UNIT_TEST(test_cross_fields),
+               UNIT_TEST(test_sandbox), UNIT_TEST(test_guest_env), UNIT_TEST(test_load),
+               UNIT_TEST(test_local_json), UNIT_TEST(test_docs));
 }
