@@ -1,0 +1,139 @@
+/*
+ * sandbox: starts one sandboxed child of the process backend (the guest), fast, and reports
+ * which sandbox piece the kernel applied or refused.
+ *
+ * Contract:
+ * - sandbox_init prepares, once, everything the child needs so that after clone the child only
+ *   makes system calls (no allocation, no locks, no lookups): the piece policies
+ *   (sandbox.pieces), the seccomp program of guest.profile, the shared empty network namespace
+ *   (netns "shared"), a pidfd of the parent, the guest command's argv and environment (only
+ *   guest.env: nothing is inherited). It validates the guest command (exists, regular file,
+ *   executable). sandbox_dispose releases it all and is safe to call twice and after a failed
+ *   init; between them the struct must not move (the child reads it after clone).
+ * - sandbox_spawn starts one child with clone3(CLONE_PIDFD [| CLONE_NEWPID]), without CLONE_VM.
+ *   The child applies the pieces in the order of common/sandbox_pieces.def, each separately;
+ *   a REQUIRED piece the kernel refuses ends the child (exit 127) before exec, an OPTIONAL one
+ *   is recorded and the child goes on, an OFF one is not applied. Then it execs the guest with
+ *   execveat on a descriptor it opened itself (see docs/guest-contract.md for why the guest can
+ *   never exec anything else). The contract's descriptors fds[0..4] become the child's 0..4;
+ *   the parent keeps (and must close) its own copies. Returns 0 and fills *child, or -1 with
+ *   err filled and nothing left behind.
+ * - The child writes one report (struct sandbox_report, one write, < PIPE_BUF) to a CLOEXEC
+ *   pipe just before exec, and a second one if exec fails. The parent reads it with
+ *   sandbox_report_read from its event loop (the fd is non-blocking); end of file after a
+ *   report without an exec error means the guest was exec'd.
+ * - The caller owns child->pidfd and child->report_fd (close both) and reaps the child (waitid
+ *   P_PIDFD). Signals are blocked in the calling thread only for the duration of clone3.
+ */
+#ifndef ZERG_SANDBOX_H
+#define ZERG_SANDBOX_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define SANDBOX_CONTRACT_FDS 5    /* 0 stdin, 1 stdout, 2 stderr, 3 client, 4 control */
+#define SANDBOX_EXEC_FD_MIN  1000 /* the exec descriptor is at least this, above RLIMIT_NOFILE */
+#define SANDBOX_HOSTNAME     "zerg-guest"
+
+enum sandbox_outcome {
+    SANDBOX_PIECE_OFF = 0, /* not applied: the configuration says off */
+    SANDBOX_PIECE_ON,      /* applied */
+    SANDBOX_PIECE_REFUSED, /* the kernel refused it (errno in the report) */
+};
+
+/* Where a child that did not reach exec stopped, apart from a refused piece. */
+enum sandbox_stage {
+    SANDBOX_STAGE_NONE = 0,
+    SANDBOX_STAGE_OPEN_GUEST, /* opening guest.command[0] */
+    SANDBOX_STAGE_PLACE_FDS,  /* moving the contract's descriptors to 0..4 */
+    SANDBOX_STAGE_EXEC,       /* execveat itself */
+};
+
+#define SANDBOX_REPORT_MAGIC 0x7a736231u /* "zsb1" */
+
+/* What the child reports; plain data, written in one write. */
+struct sandbox_report {
+    uint32_t magic;
+    uint8_t outcome[ZERG_SANDBOX_NPIECES]; /* enum sandbox_outcome */
+    int32_t error[ZERG_SANDBOX_NPIECES];   /* errno of a refusal */
+    int32_t stage;                         /* enum sandbox_stage: where it stopped, if it did */
+    int32_t stage_errno;
+    int32_t refused_required; /* piece index + 1 of the REQUIRED piece refused */
+};
+
+struct sandbox {
+    enum zerg_piece_policy policy[ZERG_SANDBOX_NPIECES];
+    uint32_t uid_base;
+    uint32_t gid;
+    uint32_t max_slots;
+    struct rlimit lim_as, lim_cpu, lim_nofile, lim_nproc, lim_core;
+    enum zerg_netns_mode netns_mode;
+    int netns_fd;    /* shared mode: fd of the empty namespace; -1 otherwise */
+    int netns_errno; /* shared mode: why it could not be made (then netns is refused) */
+    int parent_pidfd;
+    int exec_fd; /* fixed descriptor number the guest is exec'd from */
+    struct sock_fprog filter;
+    const char *path;  /* guest.command[0] */
+    char *const *argv; /* guest.command, NULL-terminated */
+    char **envp;       /* guest.env, NULL-terminated (a copy of the pointers) */
+    bool initialised;
+};
+
+int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, size_t errlen);
+void sandbox_dispose(struct sandbox *sb);
+
+struct sandbox_child {
+    pid_t pid;
+    int pidfd;
+    int report_fd; /* read end, non-blocking, CLOEXEC */
+    uid_t uid;     /* the uid it runs as when the uid piece holds */
+};
+
+/* Starts a child in `slot` (< limits.max_instances) with fds[i] as its descriptor i. */
+int sandbox_spawn(const struct sandbox *sb, unsigned slot, const int fds[SANDBOX_CONTRACT_FDS],
+                  struct sandbox_child *child, char *err, size_t errlen);
+
+/* Accumulates the child's report(s) from the non-blocking report fd. */
+struct sandbox_report_reader {
+    unsigned char buf[2 * sizeof(struct sandbox_report) + 1];
+    size_t len;
+    bool eof;
+};
+
+void sandbox_report_reader_init(struct sandbox_report_reader *r);
+/* Reads what is there: 1 at end of file (complete), 0 if more may come, -1 on a read error. */
+int sandbox_report_read(struct sandbox_report_reader *r, int fd);
+
+enum sandbox_verdict {
+    SANDBOX_EXECED,       /* the guest runs */
+    SANDBOX_REFUSED,      /* a required piece was refused: never exec'd */
+    SANDBOX_START_FAILED, /* opening, placing descriptors or exec failed */
+    SANDBOX_NO_REPORT,    /* the child died before reporting (or reported garbage) */
+};
+
+/*
+ * The verdict of a complete report (after sandbox_report_read returned 1). Fills *report with
+ * the last report received (zeroed if none) and detail with one line for the log.
+ */
+enum sandbox_verdict sandbox_report_verdict(const struct sandbox_report_reader *r,
+                                            struct sandbox_report *report, char *detail,
+                                            size_t detail_len);
+
+/* "pidns" etc. (the names of common/sandbox_pieces.def). */
+const char *sandbox_piece_name(enum zerg_sandbox_piece p);
+/* "on", "off" or "refused: <strerror>" into buf. */
+const char *sandbox_outcome_text(const struct sandbox_report *report, enum zerg_sandbox_piece p,
+                                 char *buf, size_t len);
+
+#ifdef ZERG_TEST_BUILD
+/* Test hook: the child treats piece p as refused by the kernel with errno e (0 clears). */
+void sandbox_test_force_refusal(enum zerg_sandbox_piece p, int e);
+#endif
+
+#endif

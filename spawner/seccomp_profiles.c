@@ -1,0 +1,297 @@
+/*
+ * seccomp_profiles: see seccomp_profiles.h. The one table of guest profiles, and their
+ * compilation to BPF with libseccomp (done once, at backend init, never in the child).
+ */
+#include "seccomp_profiles.h"
+
+#include <asm/prctl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+enum rule_kind {
+    RULE_ALLOW, /* allowed, optionally only when every comparison holds */
+    RULE_FAIL,  /* not killed but refused with an errno: asked for by libc, never needed */
+};
+
+struct rule {
+    const char *syscall;
+    enum rule_kind kind;
+    int err;       /* RULE_FAIL */
+    unsigned ncmp; /* RULE_ALLOW: comparisons that must all hold (0..2) */
+    struct scmp_arg_cmp cmp[2];
+};
+
+#define ALLOW(name)                                                                                \
+    {                                                                                              \
+        .syscall = name, .kind = RULE_ALLOW                                                        \
+    }
+#define ALLOW_IF(name, c0)                                                                         \
+    {                                                                                              \
+        .syscall = name, .kind = RULE_ALLOW, .ncmp = 1, .cmp = { c0 }                              \
+    }
+#define ALLOW_IF2(name, c0, c1)                                                                    \
+    {                                                                                              \
+        .syscall = name, .kind = RULE_ALLOW, .ncmp = 2, .cmp = { c0, c1 }                          \
+    }
+#define FAIL(name, e)                                                                              \
+    {                                                                                              \
+        .syscall = name, .kind = RULE_FAIL, .err = e                                               \
+    }
+#define END                                                                                        \
+    {                                                                                              \
+        .syscall = NULL                                                                            \
+    }
+
+/*
+ * Open flags that would write, create or truncate: a read-only open has none of them. (O_TRUNC
+ * with O_RDONLY truncates on Linux; O_TMPFILE creates.)
+ */
+#define OPEN_WRITE_BITS ((scmp_datum_t)(O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE | O_APPEND))
+
+/*
+ * "fixture": exactly what tests/fixtures/fixture_guest.c needs (found with strace -f over every
+ * behaviour of the fixture; see that file). A static glibc binary's start-up, then read/write on
+ * its descriptors, shutdown of fd 3, a sleep, and the identity calls of /__fixture/sandbox.
+ */
+static const struct rule fixture_rules[] = {
+    /* static glibc start-up */
+    ALLOW("brk"),
+    ALLOW_IF("arch_prctl", SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS)),
+    ALLOW("set_tid_address"),
+    ALLOW("set_robust_list"),
+    ALLOW("rseq"),
+    /* query only: new_limit == NULL, own process */
+    ALLOW_IF2("prlimit64", SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0)),
+    FAIL("readlink", ENOENT), /* /proc/self/exe, for $ORIGIN: never used by the guest */
+    ALLOW("getrandom"),
+    ALLOW("mprotect"),
+    /* the contract: fds 0-4 */
+    ALLOW("read"),
+    ALLOW("write"),
+    ALLOW("shutdown"),
+    ALLOW("exit_group"),
+    /* behaviours: sleep, sandbox */
+    ALLOW("clock_nanosleep"),
+    ALLOW("getpid"),
+    ALLOW("getuid"),
+    ALLOW("getgid"),
+    ALLOW("uname"),
+    END,
+};
+
+/*
+ * "zvm": PROVISIONAL, until the VM (vm/, guest/) exists and is traced like the fixture was. The
+ * fixture's calls plus: read-only file access to load its code (openat without any write,
+ * create or truncate flag), memory management, clocks, polling, and socket calls on descriptors
+ * it already holds. No socket(), connect(), bind(), listen(): a guest cannot make a connection.
+ * No dup*, no F_DUPFD: it cannot move a descriptor to the exec slot.
+ */
+static const struct rule zvm_rules[] = {
+    ALLOW_IF("openat", SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITE_BITS, O_RDONLY)),
+    ALLOW("close"),
+    ALLOW("fstat"),
+    ALLOW("newfstatat"),
+    ALLOW("lseek"),
+    ALLOW("pread64"),
+    ALLOW("access"),
+    ALLOW("mmap"),
+    ALLOW("munmap"),
+    ALLOW("mremap"),
+    ALLOW("madvise"),
+    ALLOW("clock_gettime"),
+    ALLOW("clock_getres"),
+    ALLOW("gettimeofday"),
+    ALLOW("epoll_create1"),
+    ALLOW("epoll_ctl"),
+    ALLOW("epoll_wait"),
+    ALLOW("epoll_pwait"),
+    ALLOW("ppoll"),
+    ALLOW("poll"),
+    ALLOW("accept4"),
+    ALLOW("recvfrom"),
+    ALLOW("sendto"),
+    ALLOW("recvmsg"),
+    ALLOW("sendmsg"),
+    ALLOW("getsockopt"),
+    ALLOW("setsockopt"),
+    ALLOW("getsockname"),
+    ALLOW("getpeername"),
+    ALLOW_IF("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFL)),
+    ALLOW_IF("fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFL)),
+    ALLOW_IF("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFD)),
+    ALLOW_IF("fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFD)),
+    ALLOW("futex"),
+    ALLOW("rt_sigaction"),
+    ALLOW("rt_sigprocmask"),
+    ALLOW("rt_sigreturn"),
+    ALLOW("sigaltstack"),
+    ALLOW("gettid"),
+    ALLOW("exit"),
+    ALLOW("sched_yield"),
+    END,
+};
+
+/* What the sandbox's launcher itself does once the filter is on (see the header). */
+static const struct rule launcher_rules[] = {
+    ALLOW("write"),
+    ALLOW("exit_group"),
+    END,
+};
+
+struct profile {
+    const char *name;
+    const struct rule *const *lists; /* NULL-terminated */
+    int allows_open;
+};
+
+static const struct rule *const fixture_lists[] = {fixture_rules, NULL};
+static const struct rule *const zvm_lists[] = {fixture_rules, zvm_rules, NULL};
+
+static const struct profile profiles[] = {
+    {"fixture", fixture_lists, 0},
+    {"zvm", zvm_lists, 1},
+};
+
+const char *const seccomp_profile_names[] = {"fixture", "zvm", NULL};
+
+static const struct profile *profile_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
+        if (name && strcmp(profiles[i].name, name) == 0)
+            return &profiles[i];
+    return NULL;
+}
+
+int seccomp_profile_allows_open(const char *name)
+{
+    const struct profile *p = profile_find(name);
+    return p ? p->allows_open : -1;
+}
+
+/* Adds one rule; a rule identical to one already added (launcher and profile both allow
+ * write) is not an error. */
+static int add_rule(scmp_filter_ctx ctx, const struct rule *r, char *err, size_t errlen)
+{
+    int nr = seccomp_syscall_resolve_name(r->syscall);
+    if (nr == __NR_SCMP_ERROR) {
+        snprintf(err, errlen, "seccomp: unknown system call \"%s\" in a profile", r->syscall);
+        return -1;
+    }
+    uint32_t action = r->kind == RULE_FAIL ? SCMP_ACT_ERRNO((uint32_t)r->err) : SCMP_ACT_ALLOW;
+    int rc = seccomp_rule_add_exact_array(ctx, action, nr, r->ncmp, r->cmp);
+    if (rc < 0 && rc != -EEXIST) {
+        snprintf(err, errlen, "seccomp: cannot add a rule for %s: %s", r->syscall, strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const struct rule *rules, char *err, size_t errlen)
+{
+    for (const struct rule *r = rules; r->syscall; r++)
+        if (add_rule(ctx, r, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+/* libseccomp 2.5 exports only to a descriptor: go through a memfd and read it back. */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, char *err, size_t errlen)
+{
+    int rc = -1;
+    int fd = -1;
+    void *buf = NULL;
+
+    fd = memfd_create("zerg-seccomp", MFD_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "seccomp: memfd_create: %s", strerror(errno));
+        goto out;
+    }
+    int r = seccomp_export_bpf(ctx, fd);
+    if (r < 0) {
+        snprintf(err, errlen, "seccomp: export: %s", strerror(-r));
+        goto out;
+    }
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 ||
+        size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        snprintf(err, errlen, "seccomp: exported program has a bad size (%lld bytes)",
+                 (long long)size);
+        goto out;
+    }
+    buf = malloc((size_t)size);
+    if (!buf) {
+        snprintf(err, errlen, "seccomp: out of memory");
+        goto out;
+    }
+    ssize_t n = pread(fd, buf, (size_t)size, 0);
+    if (n != size) {
+        snprintf(err, errlen, "seccomp: reading the exported program: %s",
+                 n < 0 ? strerror(errno) : "short read");
+        goto out;
+    }
+    prog->filter = buf;
+    prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int seccomp_profile_compile(const char *name, int exec_fd, struct sock_fprog *prog, char *err,
+                            size_t errlen)
+{
+    int rc = -1;
+    scmp_filter_ctx ctx = NULL;
+
+    prog->filter = NULL;
+    prog->len = 0;
+    const struct profile *p = profile_find(name);
+    if (!p) {
+        snprintf(err, errlen, "unknown guest.profile \"%s\" (known: fixture, zvm)",
+                 name ? name : "");
+        goto out;
+    }
+    ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    if (!ctx) {
+        snprintf(err, errlen, "seccomp: cannot create a filter (libseccomp)");
+        goto out;
+    }
+    /* Another architecture's or the x32 ABI's numbers mean other calls: kill as well. */
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    if (r < 0) {
+        snprintf(err, errlen, "seccomp: cannot set the bad-architecture action: %s", strerror(-r));
+        goto out;
+    }
+    for (const struct rule *const *l = p->lists; *l; l++)
+        if (add_rules(ctx, *l, err, errlen) < 0)
+            goto out;
+    if (add_rules(ctx, launcher_rules, err, errlen) < 0)
+        goto out;
+    const struct rule exec_rule = ALLOW_IF2("execveat", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)exec_fd),
+                                            SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH));
+    if (add_rule(ctx, &exec_rule, err, errlen) < 0)
+        goto out;
+    if (export_bpf(ctx, prog, err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (ctx)
+        seccomp_release(ctx);
+    return rc;
+}
+
+void seccomp_profile_dispose(struct sock_fprog *prog)
+{
+    free(prog->filter);
+    prog->filter = NULL;
+    prog->len = 0;
+}
