@@ -1,2 +1,3 @@
 # proxy/: the front proxy, the admin listener and the zerg command (main.c).
-PROXY_SRCS += proxy/http_head.c
+PROXY_SRCS += proxy/http_head.c proxy/net.c proxy/forward.c proxy/tcp_probe.c proxy/proxy.c \
+              proxy/admin.c

@@ -70,6 +70,11 @@ struct zs_backend_ops {
 };
 
 extern const struct zs_backend_ops zs_backend_process;
+/* zs_spawner_new with a given backend instead of cfg->backend.type (tests, embedding). */
+struct zs_spawner *zs_spawner_new_with_backend(const struct zerg_config *cfg,
+                                               struct event_base *base,
+                                               const struct zs_backend_ops *ops, char *err,
+                                               size_t errlen);
 /* Looks a backend up by configuration name; NULL if unknown (or not compiled in). */
 const struct zs_backend_ops *zs_backend_find(const char *name);
 

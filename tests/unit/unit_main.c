@@ -32,18 +32,21 @@ int main(int argc, char **argv)
 #define UNIT(name) unit_register_##name();
 #include "unit_suites.def"
 #undef UNIT
-    if (argc > 1) {
-        /* Deactivate the suites not named on the command line. */
-        for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext) {
-            int wanted = 0;
-            for (int i = 1; i < argc; i++)
-                wanted |= strcmp(argv[i], s->pName) == 0;
-            CU_set_suite_active(s, wanted);
-        }
-    }
     CU_set_test_complete_handler(on_test_complete);
     CU_basic_set_mode(CU_BRM_SILENT);
-    CU_run_all_tests();
+    if (argc > 1) {
+        /* Only the suites named on the command line. */
+        for (int i = 1; i < argc; i++) {
+            CU_pSuite s = CU_get_suite(argv[i]);
+            if (!s) {
+                fprintf(stderr, "unit: no suite named %s\n", argv[i]);
+                return 2;
+            }
+            CU_run_suite(s);
+        }
+    } else {
+        CU_run_all_tests();
+    }
     CU_basic_show_failures(CU_get_failure_list());
     CU_pRunSummary sum = CU_get_run_summary();
     printf("\nCUnit: %u tests run, %u failed, %u asserts\n", sum->nTestsRun, sum->nTestsFailed,
