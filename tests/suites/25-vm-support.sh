@@ -63,3 +63,4 @@ group() {
 }
 
 group bignum 1500
+group float_fmt 3000

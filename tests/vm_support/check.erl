@@ -45,7 +45,19 @@ result("trunc", [Bits]) ->
     end;
 result("pow", [A, N]) -> hs(ipow(h(A), d(N)));
 result("gcd", [A, B]) -> hs(gcd(abs(h(A)), abs(h(B))));
+result("f2l_" ++ _, [Bits, Opt]) ->
+    <<F/float>> = <<(list_to_integer(Bits, 16)):64>>,
+    try float_to_list(F, fmt_opts(Opt)) catch error:badarg -> "badarg" end;
 result(Op, _) -> "unknown op " ++ Op.
+
+fmt_opts("list") -> [{scientific, 20}];
+fmt_opts("short") -> [short];
+fmt_opts("s" ++ N) -> [{scientific, list_to_integer(N)}];
+fmt_opts("d" ++ N) ->
+    case lists:reverse(N) of
+        "c" ++ R -> [{decimals, list_to_integer(lists:reverse(R))}, compact];
+        _ -> [{decimals, list_to_integer(N)}]
+    end.
 
 bits(F) ->
     <<B:64>> = <<F/float>>,

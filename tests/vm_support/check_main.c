@@ -49,6 +49,8 @@ int main(int argc, char **argv)
     check_seed(0x5eed0000u + (uint64_t)strlen(argv[1]));
     if (strcmp(argv[1], "bignum") == 0)
         check_bignum(count);
+    else if (strcmp(argv[1], "float_fmt") == 0)
+        check_float_fmt(count);
     else
         check_die("unknown group");
     return fflush(stdout) == 0 ? 0 : 2;

@@ -574,6 +574,62 @@ size_t bn_divrem(bn_digit *q, size_t qcap, size_t *qn, bool *qneg, bn_digit *r, 
     return 0;
 }
 
+/* ---- in-place helpers ---- */
+
+size_t bn_mul_small(bn_digit *d, size_t n, size_t cap, bn_digit m, bn_digit add)
+{
+    n = bn_normalize(d, n);
+    bn_digit c = add;
+    for (size_t i = 0; i < n; i++) {
+        bn_wide p = (bn_wide)d[i] * m + c;
+        d[i] = (bn_digit)p;
+        c = (bn_digit)(p >> 64);
+    }
+    if (c) {
+        if (n >= cap)
+            return BN_ENOSPACE;
+        d[n++] = c;
+    }
+    return bn_normalize(d, n);
+}
+
+size_t bn_mul_pow5(bn_digit *d, size_t n, size_t cap, uint64_t k)
+{
+    static const bn_digit pow5_27 = 7450580596923828125ull; /* largest 5^k below 2^64 */
+    while (k > 0 && !bn_failed(n)) {
+        unsigned step = k > 27 ? 27 : (unsigned)k;
+        bn_digit m = pow5_27;
+        if (step < 27) {
+            m = 1;
+            for (unsigned i = 0; i < step; i++)
+                m *= 5;
+        }
+        n = bn_mul_small(d, n, cap, m, 0);
+        k -= step;
+    }
+    return n;
+}
+
+size_t bn_shl_inplace(bn_digit *d, size_t n, size_t cap, uint64_t bits)
+{
+    n = bn_normalize(d, n);
+    if (n == 0)
+        return 0;
+    uint64_t total = bn_bit_length(d, n) + bits;
+    if (total / 64 + 1 > cap + 1 || (total + 63) / 64 > cap)
+        return BN_ENOSPACE;
+    size_t q = (size_t)(bits / 64);
+    unsigned s = (unsigned)(bits % 64);
+    size_t top = (size_t)((total + 63) / 64);
+    bn_digit out = shl_small(d, d, n, s); /* in place, then move up by q digits */
+    if (q)
+        memmove(d + q, d, n * sizeof *d);
+    if (q + n < top)
+        d[q + n] = out;
+    memset(d, 0, q * sizeof *d);
+    return bn_normalize(d, top);
+}
+
 /* ---- shifts ---- */
 
 size_t bn_shl(bn_digit *r, size_t rcap, bool *rneg, struct bn a, uint64_t bits)

@@ -122,6 +122,14 @@ size_t bn_divrem(bn_digit *q, size_t qcap, size_t *qn, bool *qneg, bn_digit *r, 
 /* Single-digit divisor, magnitude only: q = a / v, returns remainder. q may equal a. */
 bn_digit bn_divrem_digit(bn_digit *q, const bn_digit *a, size_t an, bn_digit v);
 
+/* ---- in-place helpers on magnitudes (no sign) ---- */
+/* d = d * m + add in place; returns the new normalised length or BN_ENOSPACE past cap. */
+size_t bn_mul_small(bn_digit *d, size_t n, size_t cap, bn_digit m, bn_digit add);
+/* d = d * 5^k in place. */
+size_t bn_mul_pow5(bn_digit *d, size_t n, size_t cap, uint64_t k);
+/* d = d << bits in place. */
+size_t bn_shl_inplace(bn_digit *d, size_t n, size_t cap, uint64_t bits);
+
 /* ---- shifts (Erlang bsl/bsr: arithmetic, floor on negatives) ---- */
 static inline size_t bn_shl_max_len(size_t an, uint64_t bits)
 {

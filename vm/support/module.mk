@@ -1,11 +1,11 @@
 # vm/support: the VM's freestanding support library (bignums, float text, inflate, libm choice).
 # VM_SUPPORT_SRCS is what the VM library links; every object must stay freestanding (no libc
 # beyond the memcpy class): docs/vm-freestanding.md.
-VM_SUPPORT_SRCS = vm/support/bignum.c
+VM_SUPPORT_SRCS = vm/support/bignum.c vm/support/float_fmt.c
 UNIT_UNDER_TEST_SRCS += $(VM_SUPPORT_SRCS)
 OBJ_FLAGS_vm_support_ = -ffreestanding
 
 # The cross-check driver (test flavour) against stock erl: tests/suites/25-vm-support.sh.
 TEST_PROGRAMS += vm-support-check
 vm-support-check_SRCS = $(sort $(wildcard tests/vm_support/*.c)) $(VM_SUPPORT_SRCS)
-vm-support-check_LIBS =
+vm-support-check_LIBS = -lm
