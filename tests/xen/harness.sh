@@ -9,7 +9,9 @@
 #
 # Environment:
 #   ACCEL=tcg|kvm          QEMU accelerator (default tcg: the path CI can rely on)
-#   ZERG_XEN_TIMEOUT=SECS  watchdog limit for the whole QEMU run (default 240)
+#   ZERG_XEN_BUDGET=SECS   what the QEMU run (boot, tests, poweroff) may take before it counts
+#                          as a failure (default 120 for test, 300 for bench)
+#   ZERG_XEN_TIMEOUT=SECS  watchdog limit: QEMU is killed then (default twice the budget)
 #   ZERG_XEN_CYCLES=N      guest cycles per test (default 5 for test, 50 for bench)
 #
 # Prints the PASS:/FAIL:/SKIP: lines of dom0 (and the harness's own), the measured figures, and
@@ -22,15 +24,21 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/tests/xen"
 work="$root/build/xen"
 accel=${ACCEL:-tcg}
-timeout=${ZERG_XEN_TIMEOUT:-240}
 case "$mode" in
-test) cycles=${ZERG_XEN_CYCLES:-5} ;;
-bench) cycles=${ZERG_XEN_CYCLES:-50} ;;
+test)
+    cycles=${ZERG_XEN_CYCLES:-5}
+    budget=${ZERG_XEN_BUDGET:-120}
+    ;;
+bench)
+    cycles=${ZERG_XEN_CYCLES:-50}
+    budget=${ZERG_XEN_BUDGET:-300}
+    ;;
 *)
     echo "harness: unknown mode $mode (test or bench)" >&2
     exit 2
     ;;
 esac
+timeout=${ZERG_XEN_TIMEOUT:-$((budget * 2))}
 mkdir -p "$work"
 t0=$(date +%s.%N)
 
@@ -74,15 +82,15 @@ xen_args="dom0_mem=512M,max:512M dom0_max_vcpus=1 console=com1 com1=115200,8n1 l
 xen_args+=" guest_loglvl=all noreboot cet=no-shstk,no-ibt smap=0"
 dom0_args="console=hvc0 earlyprintk=xen"
 t_prep=$(date +%s.%N)
-echo "xen-harness: booting Xen in QEMU ($accel), budget ${timeout}s, $cycles cycles per test;" \
+echo "xen-harness: booting Xen in QEMU ($accel), budget ${budget}s (watchdog ${timeout}s)," \
+    "$cycles cycles per test;" \
     "serial log: $work/serial.log"
 python3 "$here/watchdog.py" --timeout "$timeout" --log "$work/serial.log" \
     --echo '^(PASS|FAIL|SKIP): |^ZERG-XEN: |^TIME: ' --end 'ZERG-XEN: end' -- \
     qemu-system-x86_64 "${accel_args[@]}" -m 2G -smp 2 -machine pc -display none -monitor none \
     -serial stdio -no-reboot -nic none -kernel "$work/xen.elf" -append "$xen_args" \
-    -initrd "$vmlinuz $dom0_args,$work/dom0.cpio.gz" >"$work/console.txt"
+    -initrd "$vmlinuz $dom0_args,$work/dom0.cpio.gz"
 wd=$?
-cat "$work/console.txt"
 t_end=$(date +%s.%N)
 
 # Results: the dom0 lines (timestamp stripped) plus the harness's own verdict on the run.
@@ -102,11 +110,20 @@ if [ -n "$ready_at" ]; then
 else
     echo "FAIL: xen-dom0-ready: dom0 never reported ready" >>"$results"
 fi
-grep '^\(PASS\|FAIL\|SKIP\): xen-boot\|^FAIL: xen-dom0-ready' "$results"
+if [ -n "$ready_at" ] && ! grep -q '^\[ *[0-9.]*\] ZERG-XEN: tests complete$' "$work/serial.log"; then
+    echo "FAIL: xen-dom0-tests: dom0-tests.sh did not run to its end" >>"$results"
+fi
+grep '^\(PASS\|FAIL\|SKIP\): xen-boot\|^FAIL: xen-dom0-' "$results"
 
-awk -v a="$t0" -v b="$t_prep" -v c="$t_end" -v budget="$timeout" 'BEGIN {
-    printf "TIME: harness total %.1f s (image prep %.1f s, QEMU run %.1f s; watchdog budget %d s)\n",
-        c - a, b - a, c - b, budget }'
+sed 's/^\[ *[0-9.]*\] //' "$work/serial.log" | awk -f "$here/summarize.awk"
+qemu_s=$(awk -v b="$t_prep" -v c="$t_end" 'BEGIN { printf "%.1f", c - b }')
+awk -v a="$t0" -v b="$t_prep" -v c="$t_end" -v budget="$budget" 'BEGIN {
+    printf "TIME: QEMU run (boot, tests, poweroff) %.1f s of a %d s budget; harness total %.1f s" \
+        " (fetch and image %.1f s)\n", c - b, budget, c - a, b - a }'
+if awk -v q="$qemu_s" -v b="$budget" 'BEGIN { exit !(q > b) }'; then
+    echo "FAIL: xen-budget: the QEMU run took ${qemu_s}s, over its ${budget}s budget" >>"$results"
+    echo "FAIL: xen-budget: the QEMU run took ${qemu_s}s, over its ${budget}s budget"
+fi
 p=$(grep -c '^PASS: ' "$results")
 f=$(grep -c '^FAIL: ' "$results")
 s=$(grep -c '^SKIP: ' "$results")

@@ -4,7 +4,8 @@
     watchdog.py --timeout SECONDS --log FILE [--echo REGEX] [--end MARKER] -- COMMAND...
 
 Every output line is written to FILE as "[ seconds.millis] line", seconds since the command
-started. Lines matching --echo are also printed on stdout with their timestamp. The command is
+started. Lines matching --echo are also printed on stdout as they are (no timestamp, so that
+result lines such as "PASS: name" reach test runners unchanged). The command is
 killed (and the run fails) on:
   - the overall timeout                                     exit 2
   - a fatal line: Xen's "Panic on CPU", a dom0 crash, a
@@ -91,7 +92,7 @@ def main():
             out = stamp(line)
             log.write(out + "\n")
             if echo and echo.search(line):
-                print(out, flush=True)
+                print(line, flush=True)
             if args.end and args.end in line:
                 seen_end = True
             if FATAL.search(line):
