@@ -4,8 +4,8 @@
 # the generic rules' hosted, sanitized flags do not apply to a kernel image.
 XG_DIR      := $(BUILD)/guest-xen
 XG_LAYER    := guest/xen/boot.c guest/xen/pvclock.c guest/xen/evtchn.c guest/xen/console.c \
-               guest/xen/gnttab.c guest/xen/xenstore.c guest/xen/freestanding.c \
-               guest/xen/xg_error.c
+               guest/xen/gnttab.c guest/xen/xenstore.c guest/xen/freestanding.c guest/xen/mem.c \
+               guest/xen/xg_error.c guest/xen/vchan.c
 XG_ASM      := guest/xen/entry.S
 XG_CFLAGS   := -std=gnu11 -O2 -g $(WARN) -MMD -MP -Iguest/xen -ffreestanding -fno-builtin \
                -fno-tree-loop-distribute-patterns -fno-stack-protector -fno-pic -fno-pie \
@@ -31,3 +31,6 @@ $(XEN_TESTGUEST): $(XEN_TESTGUEST).debug
 
 EXTRA_ALL += $(XEN_TESTGUEST)
 XEN_HARNESS_FILES += $(XEN_TESTGUEST)
+
+# The layer's pure pieces are also unit-tested hosted (tests/unit/test_xen_guest.c).
+UNIT_UNDER_TEST_SRCS += guest/xen/freestanding.c guest/xen/xg_error.c

@@ -6,10 +6,16 @@
  *        data/zerg/instance   required; 1..64 characters of [A-Za-z0-9._-]
  *        data/zerg/linger_ms  optional; 0..60000 (default 0): how long to wait for the
  *                             toolstack's control/shutdown request before powering off alone
+ *        data/zerg/serve      optional; "vchan": serve one HTTP request over a vchan whose
+ *                             server end it publishes at data/zerg/vchan (for dom0's
+ *                             libxenvchan_client_init), within data/zerg/linger_ms (or 10 s)
  *   2. writes one console line: "zerg-testguest: instance=ID ready boot_us=N"
  *   3. reports readiness: data/zerg/ready = ID (the instance id read in step 1), and
  *      data/zerg/boot_us = microseconds from entering C to this point
- *   4. waits (watch on control/shutdown, SCHEDOP_poll until the linger deadline) and powers off.
+ *   4. with serve=vchan: reads the request head, answers "200 OK" with X-Zerg-Instance: ID and
+ *      Connection: close, closes the channel;
+ *      otherwise: waits (watch on control/shutdown, SCHEDOP_poll until the linger deadline);
+ *   5. powers off.
  *
  * Bad or missing parameters: a console line naming the problem, data/zerg/error = the reason,
  * and a crash shutdown, so the toolstack sees a failure and not a clean exit.
@@ -19,11 +25,17 @@
 #include "freestanding.h"
 #include "gnttab.h"
 #include "pvclock.h"
+#include "vchan.h"
 #include "xenstore.h"
 
 #define STORE_TIMEOUT_NS 2000000000ull /* per xenstore request */
 #define INSTANCE_MAX     64
 #define LINGER_MAX_MS    60000
+#define SERVE_DEFAULT_MS 10000
+#define REQUEST_MAX      4096
+
+static char vchan_page[XG_PAGE_SIZE] __attribute__((aligned(4096), section(".bss.pages")));
+static char request[REQUEST_MAX + 1];
 
 static uint64_t store_deadline(void)
 {
@@ -80,10 +92,50 @@ static int wait_for_shutdown_request(uint64_t deadline_ns)
     }
 }
 
+static int head_complete(const char *buf, size_t len)
+{
+    for (size_t i = 3; i < len; i++)
+        if (buf[i - 3] == '\r' && buf[i - 2] == '\n' && buf[i - 1] == '\r' && buf[i] == '\n')
+            return 1;
+    return 0;
+}
+
+/* Reads one request head from the channel and answers it; XG_E* on failure. */
+static int serve_one_request(struct xg_vchan *v, const char *instance, uint64_t deadline_ns)
+{
+    size_t len = 0;
+    while (!head_complete(request, len)) {
+        if (len == REQUEST_MAX)
+            return XG_E2BIG;
+        long n = xg_vchan_read(v, request + len, REQUEST_MAX - len, deadline_ns);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            return XG_EIO; /* the client closed before a whole head */
+        len += (size_t)n;
+    }
+    request[len] = '\0';
+    char body[160], head[320];
+    size_t body_len =
+        xg_snprintf(body, sizeof body, "hello from zerg instance %s on Xen\n", instance);
+    size_t head_len = xg_snprintf(head, sizeof head,
+                                  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                  "Content-Length: %lu\r\nConnection: close\r\n"
+                                  "X-Zerg-Instance: %s\r\n\r\n",
+                                  (unsigned long)body_len, instance);
+    int rc = xg_vchan_write_all(v, head, head_len, deadline_ns);
+    if (rc == 0)
+        rc = xg_vchan_write_all(v, body, body_len, deadline_ns);
+    xg_vchan_close(v, deadline_ns);
+    return rc;
+}
+
 int xg_main(void)
 {
-    char instance[INSTANCE_MAX + 2], linger_text[16], ready_us[24];
+    char instance[INSTANCE_MAX + 2], linger_text[16], ready_us[24], serve[16];
     uint64_t linger_ms = 0;
+    int serve_vchan = 0;
+    struct xg_vchan vchan = {0};
 
     int rc = xg_store_init();
     if (rc)
@@ -102,6 +154,17 @@ int xg_main(void)
         fail("data/zerg/linger_ms must be a decimal number of ms, at most 60000", 0);
     if (rc < 0 && rc != XG_ENOENT)
         fail("cannot read data/zerg/linger_ms", rc);
+    rc = xg_store_read("data/zerg/serve", serve, sizeof serve, store_deadline());
+    if (rc >= 0 && !xg_streq(serve, "vchan"))
+        fail("data/zerg/serve must be \"vchan\" when present", 0);
+    if (rc < 0 && rc != XG_ENOENT)
+        fail("cannot read data/zerg/serve", rc);
+    serve_vchan = rc >= 0;
+    if (serve_vchan) {
+        rc = xg_vchan_server_init(&vchan, vchan_page, 0, "data/zerg/vchan", store_deadline());
+        if (rc)
+            fail("cannot set up the vchan server at data/zerg/vchan", rc);
+    }
 
     uint64_t boot_us = (xg_clock_ns() - xg_boot_ns()) / 1000;
     xg_console_printf("zerg-testguest: instance=%s ready boot_us=%lu\n", instance,
@@ -113,7 +176,13 @@ int xg_main(void)
     if (rc)
         fail("cannot write readiness under data/zerg", rc);
 
-    if (linger_ms) {
+    if (serve_vchan) {
+        uint64_t ms = linger_ms ? linger_ms : SERVE_DEFAULT_MS;
+        rc = serve_one_request(&vchan, instance, xg_clock_ns() + ms * 1000000ull);
+        if (rc)
+            fail("serving the request over vchan failed", rc);
+        xg_console_printf("zerg-testguest: instance=%s served one request\n", instance);
+    } else if (linger_ms) {
         rc = wait_for_shutdown_request(xg_clock_ns() + linger_ms * 1000000ull);
         if (rc)
             fail("waiting for control/shutdown failed", rc);

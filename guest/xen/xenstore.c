@@ -32,23 +32,6 @@ int xg_store_init(void)
     return 0;
 }
 
-int xg_store_error_code(const char *text, size_t len)
-{
-    static const struct {
-        const char *name;
-        int code;
-    } names[] = {{"ENOENT", XG_ENOENT}, {"EACCES", XG_EACCES}, {"EPERM", XG_EACCES},
-                 {"E2BIG", XG_E2BIG},   {"EINVAL", XG_EINVAL}, {"ENOSPC", XG_ENOSPC},
-                 {"EAGAIN", XG_EBUSY},  {"EBUSY", XG_EBUSY}};
-    /* The payload is the name and a NUL; tolerate a missing NUL. */
-    if (len && text[len - 1] == '\0')
-        len--;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (xg_strlen(names[i].name) == len && memcmp(names[i].name, text, len) == 0)
-            return names[i].code;
-    return XG_EIO;
-}
-
 /* Waits for the ring condition `ready()` with the wake-up-safe pattern of evtchn.h. */
 static int wait_ring(int (*ready)(void), uint64_t deadline_ns)
 {
@@ -212,7 +195,7 @@ static int request(enum xsd_sockmsg_type type, const char *const *parts, const s
         if (hdr.type == XS_WATCH_EVENT || hdr.req_id != id)
             continue;
         if (hdr.type == XS_ERROR)
-            return xg_store_error_code(payload, hdr.len);
+            return xg_error_from_xenstore(payload, hdr.len);
         if (hdr.type != type)
             return XG_EIO;
         *reply_len = hdr.len;

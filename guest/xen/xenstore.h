@@ -36,7 +36,4 @@ int xg_store_unwatch(const char *path, const char *token, uint64_t deadline_ns);
 int xg_store_next_event(char path[XG_STORE_PATH_MAX], char token[XG_STORE_TOKEN_MAX],
                         uint64_t deadline_ns);
 
-/* Parses an error reply's payload ("ENOENT" ...) into an XG_E* code. Pure; host-testable. */
-int xg_store_error_code(const char *payload, size_t len);
-
 #endif

@@ -6,6 +6,8 @@
 #ifndef ZERG_XG_ERROR_H
 #define ZERG_XG_ERROR_H
 
+#include <stddef.h>
+
 enum xg_error {
     XG_OK = 0,
     XG_ETIMEDOUT = -1, /* the deadline passed first */
@@ -21,5 +23,9 @@ enum xg_error {
 
 /* A short name for an error code, for console messages ("ETIMEDOUT" ...). */
 const char *xg_strerror(int err);
+
+/* The code for a xenstore error reply's payload ("ENOENT", with or without its NUL); XG_EIO for
+ * names we do not know. */
+int xg_error_from_xenstore(const char *payload, size_t len);
 
 #endif

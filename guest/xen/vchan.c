@@ -1,0 +1,172 @@
+/* vchan: libxenvchan-compatible server over one granted page (see vchan.h). */
+#include "vchan.h"
+
+#include <xen/io/libxenvchan.h>
+
+#include "boot.h"
+#include "evtchn.h"
+#include "freestanding.h"
+#include "gnttab.h"
+#include "xenstore.h"
+
+#define LEFT_ORDER   10 /* client -> server */
+#define LEFT_OFFSET  1024
+#define RIGHT_ORDER  11 /* server -> client */
+#define RIGHT_OFFSET 2048
+
+static volatile struct vchan_interface *shared(struct xg_vchan *v)
+{
+    return (volatile struct vchan_interface *)v->page;
+}
+
+static volatile char *left_buf(struct xg_vchan *v)
+{
+    return (volatile char *)v->page + LEFT_OFFSET;
+}
+
+static volatile char *right_buf(struct xg_vchan *v)
+{
+    return (volatile char *)v->page + RIGHT_OFFSET;
+}
+
+int xg_vchan_server_init(struct xg_vchan *v, void *page, domid_t client, const char *xs_path,
+                         uint64_t deadline_ns)
+{
+    char key[XG_STORE_PATH_MAX], value[16];
+    memset(page, 0, XG_PAGE_SIZE);
+    v->page = page;
+    volatile struct vchan_interface *s = shared(v);
+    s->left_order = LEFT_ORDER;
+    s->right_order = RIGHT_ORDER;
+    s->cli_live = 2; /* not yet connected */
+    s->srv_live = 1;
+    s->cli_notify = VCHAN_NOTIFY_WRITE; /* tell the client when our first bytes are there */
+    int gref = xg_gnttab_grant_page(client, page, 0);
+    if (gref < 0)
+        return gref;
+    v->gref = gref;
+    int port = xg_evtchn_alloc_unbound(client);
+    if (port < 0)
+        return port;
+    v->port = (evtchn_port_t)port;
+    if (xg_strlen(xs_path) + sizeof "/event-channel" > sizeof key)
+        return XG_E2BIG;
+    xg_snprintf(key, sizeof key, "%s/ring-ref", xs_path);
+    xg_snprintf(value, sizeof value, "%d", gref);
+    int rc = xg_store_write(key, value, deadline_ns);
+    if (rc)
+        return rc;
+    xg_snprintf(key, sizeof key, "%s/event-channel", xs_path);
+    xg_snprintf(value, sizeof value, "%u", v->port);
+    return xg_store_write(key, value, deadline_ns);
+}
+
+/* Notifies the client if it asked to hear about `bit` (VCHAN_NOTIFY_READ or _WRITE). */
+static void notify_client(struct xg_vchan *v, uint8_t bit)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint8_t prev =
+        __atomic_fetch_and((uint8_t *)&shared(v)->cli_notify, (uint8_t)~bit, __ATOMIC_SEQ_CST);
+    if (prev & bit)
+        xg_evtchn_send(v->port);
+}
+
+/* Waits until ready(v) with our request bit set first, so the client's next action wakes us. */
+static int wait_for(struct xg_vchan *v, int (*ready)(struct xg_vchan *), uint8_t bit,
+                    uint64_t deadline_ns)
+{
+    for (;;) {
+        if (ready(v))
+            return 0;
+        __atomic_fetch_or((uint8_t *)&shared(v)->srv_notify, bit, __ATOMIC_SEQ_CST);
+        if (ready(v))
+            return 0;
+        if (xg_evtchn_test_and_clear(v->port))
+            continue;
+        if (xg_evtchn_poll(&v->port, 1, deadline_ns) == XG_ETIMEDOUT)
+            return ready(v) ? 0 : XG_ETIMEDOUT;
+    }
+}
+
+static int client_closed(struct xg_vchan *v)
+{
+    return shared(v)->cli_live == 0;
+}
+
+static int readable(struct xg_vchan *v)
+{
+    volatile struct ring_shared *r = &shared(v)->left;
+    return r->prod != r->cons || client_closed(v);
+}
+
+static int writable(struct xg_vchan *v)
+{
+    volatile struct ring_shared *r = &shared(v)->right;
+    return r->prod - r->cons < (1u << RIGHT_ORDER) || client_closed(v);
+}
+
+static int drained(struct xg_vchan *v)
+{
+    volatile struct ring_shared *r = &shared(v)->right;
+    return r->prod == r->cons || client_closed(v);
+}
+
+long xg_vchan_read(struct xg_vchan *v, void *buf, size_t len, uint64_t deadline_ns)
+{
+    int rc = wait_for(v, readable, VCHAN_NOTIFY_WRITE, deadline_ns);
+    if (rc)
+        return rc;
+    volatile struct ring_shared *r = &shared(v)->left;
+    uint32_t cons = r->cons, prod = r->prod;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    uint32_t avail = prod - cons;
+    if (avail > (1u << LEFT_ORDER))
+        return XG_EIO; /* the client corrupted the indexes */
+    size_t n = avail < len ? avail : len;
+    char *out = buf;
+    for (size_t i = 0; i < n; i++)
+        out[i] = left_buf(v)[(cons + i) & ((1u << LEFT_ORDER) - 1)];
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    r->cons = cons + (uint32_t)n;
+    notify_client(v, VCHAN_NOTIFY_READ);
+    return (long)n; /* 0: closed and drained */
+}
+
+int xg_vchan_write_all(struct xg_vchan *v, const void *buf, size_t len, uint64_t deadline_ns)
+{
+    const char *in = buf;
+    while (len) {
+        int rc = wait_for(v, writable, VCHAN_NOTIFY_READ, deadline_ns);
+        if (rc)
+            return rc;
+        if (client_closed(v))
+            return XG_EIO;
+        volatile struct ring_shared *r = &shared(v)->right;
+        uint32_t cons = r->cons, prod = r->prod;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint32_t used = prod - cons;
+        if (used > (1u << RIGHT_ORDER))
+            return XG_EIO;
+        size_t n = (1u << RIGHT_ORDER) - used;
+        if (n > len)
+            n = len;
+        for (size_t i = 0; i < n; i++)
+            right_buf(v)[(prod + i) & ((1u << RIGHT_ORDER) - 1)] = in[i];
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        r->prod = prod + (uint32_t)n;
+        notify_client(v, VCHAN_NOTIFY_WRITE);
+        in += n;
+        len -= n;
+    }
+    return 0;
+}
+
+void xg_vchan_close(struct xg_vchan *v, uint64_t deadline_ns)
+{
+    if (!v->page)
+        return;
+    wait_for(v, drained, VCHAN_NOTIFY_READ, deadline_ns);
+    shared(v)->srv_live = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    xg_evtchn_send(v->port);
+}
