@@ -48,6 +48,8 @@ result("gcd", [A, B]) -> hs(gcd(abs(h(A)), abs(h(B))));
 result("f2l_" ++ _, [Bits, Opt]) ->
     <<F/float>> = <<(list_to_integer(Bits, 16)):64>>,
     try float_to_list(F, fmt_opts(Opt)) catch error:badarg -> "badarg" end;
+result("l2f", [Text]) ->
+    try list_to_float(Text) of F -> bits(F) catch error:badarg -> "badarg" end;
 result(Op, _) -> "unknown op " ++ Op.
 
 fmt_opts("list") -> [{scientific, 20}];

@@ -51,6 +51,8 @@ int main(int argc, char **argv)
         check_bignum(count);
     else if (strcmp(argv[1], "float_fmt") == 0)
         check_float_fmt(count);
+    else if (strcmp(argv[1], "float_parse") == 0)
+        check_float_parse(count);
     else
         check_die("unknown group");
     return fflush(stdout) == 0 ? 0 : 2;
