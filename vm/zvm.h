@@ -13,4 +13,7 @@
  */
 int zvm_main(int argc, char **argv);
 
+/* Ends the VM with `status` (halt/1), after printing -zvm-coverage's report when asked. */
+void zvm_exit(int status) __attribute__((noreturn));
+
 #endif

@@ -1,7 +1,7 @@
 # vm/support: the VM's freestanding support library (bignums, float text, inflate, libm choice).
 # VM_SUPPORT_SRCS is what the VM library links; every object must stay freestanding (no libc
 # beyond the memcpy class): docs/vm-freestanding.md.
-VM_SUPPORT_SRCS = vm/support/bignum.c vm/support/float_fmt.c vm/support/float_parse.c
+VM_SUPPORT_SRCS = vm/support/bignum.c vm/support/float_fmt.c vm/support/float_parse.c vm/support/inflate.c
 UNIT_UNDER_TEST_SRCS += $(VM_SUPPORT_SRCS)
 OBJ_FLAGS_vm_support_ = -ffreestanding
 

@@ -1,0 +1,426 @@
+/* bif_system.c: exceptions, halt, the process dictionary, module information, the console. */
+#include <string.h>
+
+#include "vm/atom.h"
+#include "vm/bif.h"
+#include "vm/compare.h"
+#include "vm/etf.h"
+#include "vm/module.h"
+#include "vm/platform.h"
+#include "vm/rt.h"
+#include "vm/zvm.h"
+
+term_t bif_erlang_error_1(struct process *p, term_t *args)
+{
+    return bif_error(p, args[0]);
+}
+
+term_t bif_erlang_error_2(struct process *p, term_t *args)
+{
+    p->exc_args = args[1];
+    return bif_error(p, args[0]);
+}
+
+term_t bif_erlang_error_3(struct process *p, term_t *args)
+{
+    p->exc_args = args[1];
+    return bif_error(p, args[0]);
+}
+
+term_t bif_erlang_nif_error_1(struct process *p, term_t *args)
+{
+    return bif_error(p, args[0]);
+}
+
+term_t bif_erlang_exit_1(struct process *p, term_t *args)
+{
+    return bif_raise(p, ATOM_exit, args[0]);
+}
+
+term_t bif_erlang_throw_1(struct process *p, term_t *args)
+{
+    return bif_raise(p, ATOM_throw, args[0]);
+}
+
+term_t bif_erlang_raise_3(struct process *p, term_t *args)
+{
+    term_t cls = args[0];
+    if (cls != ATOM_error && cls != ATOM_exit && cls != ATOM_throw)
+        return bif_badarg(p);
+    term_t l = args[2];
+    for (; is_list(l); l = CDR(l)) {
+        term_t f = CAR(l);
+        if (!is_tuple(f) || (tuple_arity(f) != 4 && tuple_arity(f) != 3 && tuple_arity(f) != 2))
+            return bif_badarg(p);
+    }
+    if (!is_nil(l))
+        return bif_badarg(p);
+    bif_raise(p, cls, args[1]);
+    p->exc_trace = args[2];
+    p->exc_trace_given = true;
+    return THE_NON_VALUE;
+}
+
+/* apply/2,3 are run by the interpreter (i_call_bif); these bodies are never reached. */
+term_t bif_erlang_apply_2(struct process *p, term_t *args)
+{
+    (void)args;
+    return bif_badarg(p);
+}
+term_t bif_erlang_apply_3(struct process *p, term_t *args)
+{
+    (void)args;
+    return bif_badarg(p);
+}
+
+static term_t halt(struct process *p, term_t how)
+{
+    if (is_small(how) && small_val(how) >= 0) {
+        zvm_exit((int)(small_val(how) & 0xFF));
+    }
+    if (how == ATOM_abort)
+        zvm_exit(134);
+    if (is_list(how) || is_nil(how)) {
+        struct textbuf b;
+        textbuf_init(&b);
+        for (term_t l = how; is_list(l); l = CDR(l))
+            if (is_small(CAR(l)))
+                textbuf_putc(&b, (char)small_val(CAR(l)));
+        textbuf_putc(&b, '\n');
+        zplat_console_write(ZPLAT_STDERR, b.data, b.len);
+        textbuf_dispose(&b);
+        zvm_exit(1);
+    }
+    return bif_badarg(p);
+}
+
+term_t bif_erlang_halt_0(struct process *p, term_t *args)
+{
+    (void)args;
+    return halt(p, make_small(0));
+}
+term_t bif_erlang_halt_1(struct process *p, term_t *args)
+{
+    return halt(p, args[0]);
+}
+term_t bif_erlang_halt_2(struct process *p, term_t *args)
+{
+    return halt(p, args[0]);
+}
+
+/* --- console ------------------------------------------------------------------------------ */
+
+term_t bif_erlang_display_1(struct process *p, term_t *args)
+{
+    (void)p;
+    struct textbuf b;
+    textbuf_init(&b);
+    term_print(&b, args[0]);
+    textbuf_putc(&b, '\n');
+    zplat_console_write(ZPLAT_STDOUT, b.data, b.len);
+    textbuf_dispose(&b);
+    return ATOM_true;
+}
+
+/* Writes a character list or binary to the error stream, as OTP's erlang:display_string/1. */
+term_t bif_erlang_display_string_1(struct process *p, term_t *args)
+{
+    struct textbuf b;
+    textbuf_init(&b);
+    term_t l = args[0];
+    for (; is_list(l); l = CDR(l)) {
+        term_t c = CAR(l);
+        if (!is_small(c) || small_val(c) < 0 || small_val(c) > 0x10FFFF) {
+            textbuf_dispose(&b);
+            return bif_badarg(p);
+        }
+        uint32_t v = (uint32_t)small_val(c);
+        char u[4];
+        int n;
+        if (v < 0x80) {
+            u[0] = (char)v;
+            n = 1;
+        } else if (v < 0x800) {
+            u[0] = (char)(0xC0 | (v >> 6));
+            u[1] = (char)(0x80 | (v & 0x3F));
+            n = 2;
+        } else if (v < 0x10000) {
+            u[0] = (char)(0xE0 | (v >> 12));
+            u[1] = (char)(0x80 | ((v >> 6) & 0x3F));
+            u[2] = (char)(0x80 | (v & 0x3F));
+            n = 3;
+        } else {
+            u[0] = (char)(0xF0 | (v >> 18));
+            u[1] = (char)(0x80 | ((v >> 12) & 0x3F));
+            u[2] = (char)(0x80 | ((v >> 6) & 0x3F));
+            u[3] = (char)(0x80 | (v & 0x3F));
+            n = 4;
+        }
+        textbuf_put(&b, u, (size_t)n);
+    }
+    if (!is_nil(l)) {
+        textbuf_dispose(&b);
+        return bif_badarg(p);
+    }
+    zplat_console_write(ZPLAT_STDERR, b.data, b.len);
+    textbuf_dispose(&b);
+    return ATOM_true;
+}
+
+/* --- process ------------------------------------------------------------------------------ */
+
+term_t bif_erlang_self_0(struct process *p, term_t *args)
+{
+    (void)args;
+    return make_pid(p->id);
+}
+
+term_t bif_erlang_node_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return atom_intern("nonode@nohost", 13);
+}
+
+static uint64_t next_ref = 1;
+
+term_t bif_erlang_make_ref_0(struct process *p, term_t *args)
+{
+    (void)args;
+    term_t *o = build_alloc(&p->builder, 2);
+    o[0] = make_header(1, SUB_REF);
+    o[1] = next_ref++;
+    return make_boxed(o);
+}
+
+static uint64_t next_unique = 1;
+
+term_t bif_erlang_unique_integer_0(struct process *p, term_t *args)
+{
+    (void)args;
+    return build_uint64(&p->builder, next_unique++);
+}
+
+term_t bif_erlang_unique_integer_1(struct process *p, term_t *args)
+{
+    for (term_t l = args[0]; is_list(l); l = CDR(l))
+        if (!is_atom(CAR(l)))
+            return bif_badarg(p);
+    return build_uint64(&p->builder, next_unique++);
+}
+
+term_t bif_erlang_monotonic_time_0(struct process *p, term_t *args)
+{
+    (void)args;
+    return build_int64(&p->builder, (int64_t)zplat_monotonic_ns());
+}
+
+term_t bif_erlang_system_time_0(struct process *p, term_t *args)
+{
+    (void)args;
+    return build_int64(&p->builder, (int64_t)zplat_wall_ns());
+}
+
+term_t bif_erlang_garbage_collect_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return ATOM_true; /* the next heap test collects; nothing is lost by not forcing it */
+}
+
+/* The dictionary is a list of {Key, Value}, most recent first. */
+term_t bif_erlang_get_1(struct process *p, term_t *args)
+{
+    for (term_t l = p->dict; is_list(l); l = CDR(l))
+        if (term_eq_exact(tuple_elems(CAR(l))[0], args[0]))
+            return tuple_elems(CAR(l))[1];
+    return ATOM_undefined;
+}
+
+term_t bif_erlang_get_0(struct process *p, term_t *args)
+{
+    (void)args;
+    term_t r = NIL;
+    for (term_t l = p->dict; is_list(l); l = CDR(l))
+        r = build_cons(&p->builder, CAR(l), r);
+    return r;
+}
+
+static term_t dict_remove(struct process *p, term_t key, term_t *old)
+{
+    *old = ATOM_undefined;
+    term_t kept = NIL;
+    bool found = false;
+    for (term_t l = p->dict; is_list(l); l = CDR(l)) {
+        if (!found && term_eq_exact(tuple_elems(CAR(l))[0], key)) {
+            *old = tuple_elems(CAR(l))[1];
+            found = true;
+        } else {
+            kept = build_cons(&p->builder, CAR(l), kept);
+        }
+    }
+    if (!found)
+        return p->dict;
+    term_t r = NIL;
+    for (term_t l = kept; is_list(l); l = CDR(l))
+        r = build_cons(&p->builder, CAR(l), r);
+    return r;
+}
+
+term_t bif_erlang_put_2(struct process *p, term_t *args)
+{
+    term_t old;
+    term_t d = dict_remove(p, args[0], &old);
+    term_t *el;
+    term_t kv = build_tuple(&p->builder, 2, &el);
+    el[0] = args[0];
+    el[1] = args[1];
+    p->dict = build_cons(&p->builder, kv, d);
+    return old;
+}
+
+term_t bif_erlang_erase_1(struct process *p, term_t *args)
+{
+    term_t old;
+    p->dict = dict_remove(p, args[0], &old);
+    return old;
+}
+
+term_t bif_erlang_erase_0(struct process *p, term_t *args)
+{
+    term_t r = bif_erlang_get_0(p, args);
+    p->dict = NIL;
+    return r;
+}
+
+term_t bif_erlang_get_keys_0(struct process *p, term_t *args)
+{
+    (void)args;
+    term_t r = NIL;
+    for (term_t l = p->dict; is_list(l); l = CDR(l))
+        r = build_cons(&p->builder, tuple_elems(CAR(l))[0], r);
+    return r;
+}
+
+/* --- modules ------------------------------------------------------------------------------ */
+
+static term_t module_info_item(struct process *p, struct module *m, term_t key)
+{
+    if (key == ATOM_module)
+        return m->name;
+    if (key == ATOM_exports)
+        return m->exports_list;
+    if (key == ATOM_attributes)
+        return m->attributes;
+    if (key == ATOM_compile)
+        return m->compile_info;
+    if (key == ATOM_md5) {
+        return build_binary(&p->builder, m->md5, 16, NULL);
+    }
+    if (key == ATOM_functions) {
+        term_t l = NIL;
+        for (uint32_t i = m->n_funcs; i > 0; i--) {
+            term_t *el;
+            term_t t = build_tuple(&p->builder, 2, &el);
+            el[0] = m->funcs[i - 1].name;
+            el[1] = make_small(m->funcs[i - 1].arity);
+            l = build_cons(&p->builder, t, l);
+        }
+        return l;
+    }
+    if (key == ATOM_nifs)
+        return NIL;
+    if (key == ATOM_native)
+        return ATOM_false;
+    return THE_NON_VALUE;
+}
+
+term_t bif_erlang_get_module_info_2(struct process *p, term_t *args)
+{
+    struct module *m = is_atom(args[0]) ? module_find(args[0]) : NULL;
+    if (!m)
+        return bif_badarg(p);
+    term_t r = module_info_item(p, m, args[1]);
+    return r == THE_NON_VALUE ? bif_badarg(p) : r;
+}
+
+term_t bif_erlang_get_module_info_1(struct process *p, term_t *args)
+{
+    struct module *m = is_atom(args[0]) ? module_find(args[0]) : NULL;
+    if (!m)
+        return bif_badarg(p);
+    static const term_t keys[] = {ATOM_module, ATOM_exports, ATOM_attributes, ATOM_compile,
+                                  ATOM_md5};
+    term_t l = NIL;
+    for (size_t i = sizeof keys / sizeof keys[0]; i > 0; i--) {
+        term_t *el;
+        term_t t = build_tuple(&p->builder, 2, &el);
+        el[0] = keys[i - 1];
+        el[1] = module_info_item(p, m, keys[i - 1]);
+        l = build_cons(&p->builder, t, l);
+    }
+    return l;
+}
+
+term_t bif_erlang_function_exported_3(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]) || !is_atom(args[1]) || !is_small(args[2]))
+        return bif_badarg(p);
+    struct export *e = export_find(args[0], args[1], (uint32_t)small_val(args[2]));
+    return make_bool(e && (e->bif || e->addr != e->stub));
+}
+
+term_t bif_erlang_module_loaded_1(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]))
+        return bif_badarg(p);
+    return make_bool(module_find(args[0]) != NULL);
+}
+
+term_t bif_code_ensure_loaded_1(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]))
+        return bif_badarg(p);
+    struct textbuf err;
+    textbuf_init(&err);
+    struct module *m = load_module_by_name(args[0], &err);
+    textbuf_dispose(&err);
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    el[0] = m ? ATOM_module : ATOM_error;
+    el[1] = m ? args[0] : atom_intern("nofile", 6);
+    return t;
+}
+
+term_t bif_erlang_system_info_1(struct process *p, term_t *args)
+{
+    term_t k = args[0];
+    size_t n;
+    const char *s = is_atom(k) ? atom_name(k, &n) : "";
+    if (!is_atom(k))
+        return bif_badarg(p);
+    if (n == 11 && memcmp(s, "otp_release", 11) == 0)
+        return build_string(&p->builder, "25", 2);
+    if (n == 7 && memcmp(s, "machine", 7) == 0)
+        return build_string(&p->builder, "ZVM", 3);
+    if (n == 13 && memcmp(s, "wordsize", 8) == 0)
+        return make_small(8);
+    if (n == 8 && memcmp(s, "wordsize", 8) == 0)
+        return make_small(8);
+    return bif_badarg(p);
+}
+
+/* --- external term format ----------------------------------------------------------------- */
+
+term_t bif_erlang_term_to_binary_1(struct process *p, term_t *args)
+{
+    struct textbuf b;
+    textbuf_init(&b);
+    term_t r;
+    if (etf_encode(args[0], &b) != 0)
+        r = bif_badarg(p);
+    else
+        r = build_binary(&p->builder, (const uint8_t *)b.data, b.len, NULL);
+    textbuf_dispose(&b);
+    return r;
+}

@@ -1,0 +1,18 @@
+%% zvm_init: zvm's own init (not OTP's init:boot). The VM calls boot/1 in its first process with
+%% the command line's -run and -s commands, [{run | s, Module, Function, Args}], and runs them in
+%% order with erl's meaning: no arguments -> Module:Function(); arguments -> Module:Function(Args)
+%% (strings for -run, atoms for -s). An exception ends the VM with a report and exit status 1.
+-module(zvm_init).
+-export([boot/1]).
+
+boot(Commands) ->
+    run(Commands).
+
+run([]) ->
+    ok;
+run([{_Kind, M, F, []} | Rest]) ->
+    M:F(),
+    run(Rest);
+run([{_Kind, M, F, Args} | Rest]) ->
+    M:F(Args),
+    run(Rest).

@@ -1,0 +1,41 @@
+/*
+ * interp.h: the interpreter loop (threaded code, computed goto) and its instruction addresses.
+ */
+#ifndef ZVM_INTERP_H
+#define ZVM_INTERP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "build/gen/vm/opcodes.h"
+#include "vm/term.h"
+
+#define OPCODE_ENUM(num, name, arity, dep) OP_##name = num,
+enum opcode { ZVM_OPCODE_LIST(OPCODE_ENUM) OP_END_ };
+#undef OPCODE_ENUM
+
+struct process;
+
+/* Fills the handler table; must run before any module is loaded. */
+void interp_init(void);
+/* The handler address of an opcode, or 0 when zvm does not implement it. */
+uintptr_t interp_op_addr(unsigned op);
+/* The opcode whose handler is at `addr`, or -1. */
+int interp_addr_op(uintptr_t addr);
+/* Name and arity of an opcode number (NULL when not in the list). */
+const char *opcode_name(unsigned op, unsigned *arity, int *deprecated);
+
+/*
+ * Runs process `p` from its saved state until it exits. Returns when the process has ended;
+ * its exit reason is in p->exit_reason.
+ */
+void interp_run(struct process *p);
+
+/* Whether the instruction at pc is a func_info (a function head). */
+bool interp_is_func_info(const uintptr_t *pc);
+
+/* Coverage: how often each opcode ran (counted only when enabled). */
+extern int interp_coverage_enabled;
+extern uint64_t interp_op_counts[ZVM_OPCODE_MAX + 1];
+
+#endif

@@ -1,0 +1,143 @@
+/* map.c: flat maps (see map.h). */
+#include "vm/map.h"
+
+#include "vm/compare.h"
+#include "vm/rt.h"
+
+int64_t map_index(term_t m, term_t key)
+{
+    term_t *keys = tuple_elems(map_keys(m));
+    int64_t lo = 0, hi = (int64_t)map_size(m) - 1;
+    while (lo <= hi) {
+        int64_t mid = (lo + hi) / 2;
+        int c = keys[mid] == key ? 0 : term_cmp(key, keys[mid], true);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            hi = mid - 1;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+term_t map_get(term_t m, term_t key)
+{
+    int64_t i = map_index(m, key);
+    return i < 0 ? THE_NON_VALUE : map_values(m)[i];
+}
+
+/* Stable merge sort of pairs by key (so "last wins" can pick the later duplicate). */
+static void sort_pairs(term_t *k, term_t *v, term_t *tk, term_t *tv, uint64_t n)
+{
+    if (n < 2)
+        return;
+    uint64_t h = n / 2;
+    sort_pairs(k, v, tk, tv, h);
+    sort_pairs(k + h, v + h, tk, tv, n - h);
+    uint64_t i = 0, j = h, o = 0;
+    while (i < h && j < n) {
+        if (term_cmp(k[j], k[i], true) < 0) {
+            tk[o] = k[j];
+            tv[o++] = v[j++];
+        } else {
+            tk[o] = k[i];
+            tv[o++] = v[i++];
+        }
+    }
+    while (i < h) {
+        tk[o] = k[i];
+        tv[o++] = v[i++];
+    }
+    while (j < n) {
+        tk[o] = k[j];
+        tv[o++] = v[j++];
+    }
+    for (uint64_t x = 0; x < n; x++) {
+        k[x] = tk[x];
+        v[x] = tv[x];
+    }
+}
+
+static term_t build_map(struct builder *b, const term_t *keys, const term_t *vals, uint64_t n)
+{
+    term_t *kt = build_alloc(b, 1 + n);
+    kt[0] = make_header(n, SUB_TUPLE);
+    term_t *obj = build_alloc(b, 2 + n);
+    obj[0] = make_header(1 + n, SUB_MAP);
+    obj[1] = make_boxed(kt);
+    for (uint64_t i = 0; i < n; i++) {
+        kt[1 + i] = keys[i];
+        obj[2 + i] = vals[i];
+    }
+    return make_boxed(obj);
+}
+
+term_t map_from_pairs(struct builder *b, term_t *keys, term_t *vals, uint64_t n)
+{
+    term_t *tmp = rt_alloc(sizeof(term_t) * 2 * (n ? n : 1));
+    sort_pairs(keys, vals, tmp, tmp + n, n);
+    rt_free(tmp);
+    uint64_t o = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (o > 0 && term_eq_exact(keys[o - 1], keys[i])) {
+            vals[o - 1] = vals[i];
+            continue;
+        }
+        keys[o] = keys[i];
+        vals[o++] = vals[i];
+    }
+    return build_map(b, keys, vals, o);
+}
+
+term_t map_put_many(struct builder *b, term_t m, const term_t *keys, const term_t *vals, uint64_t n,
+                    bool exact, term_t *missing)
+{
+    uint64_t size = map_size(m);
+    if (exact) {
+        for (uint64_t i = 0; i < n; i++) {
+            if (map_index(m, keys[i]) < 0) {
+                *missing = keys[i];
+                return THE_NON_VALUE;
+            }
+        }
+    }
+    uint64_t total = size + n;
+    term_t *k = rt_alloc(sizeof(term_t) * 2 * (total ? total : 1));
+    term_t *v = k + total;
+    term_t *mk = tuple_elems(map_keys(m)), *mv = map_values(m);
+    for (uint64_t i = 0; i < size; i++) {
+        k[i] = mk[i];
+        v[i] = mv[i];
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        k[size + i] = keys[i];
+        v[size + i] = vals[i];
+    }
+    term_t r = map_from_pairs(b, k, v, total);
+    rt_free(k);
+    return r;
+}
+
+term_t map_remove(struct builder *b, term_t m, term_t key)
+{
+    int64_t at = map_index(m, key);
+    if (at < 0)
+        return m;
+    uint64_t n = map_size(m);
+    term_t *kt = build_alloc(b, n);
+    kt[0] = make_header(n - 1, SUB_TUPLE);
+    term_t *obj = build_alloc(b, 1 + n);
+    obj[0] = make_header(n, SUB_MAP);
+    obj[1] = make_boxed(kt);
+    term_t *mk = tuple_elems(map_keys(m)), *mv = map_values(m);
+    uint64_t o = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if ((int64_t)i == at)
+            continue;
+        kt[1 + o] = mk[i];
+        obj[2 + o] = mv[i];
+        o++;
+    }
+    return make_boxed(obj);
+}

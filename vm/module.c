@@ -1,0 +1,204 @@
+/* module.c: the export table, loaded modules, code-address lookup and catch table. */
+#include "vm/module.h"
+
+#include "build/gen/vm/bifs.h"
+#include "vm/atom.h"
+#include "vm/bif.h"
+#include "vm/interp.h"
+#include "vm/rt.h"
+
+#define EXPORT_SLOTS 8192
+static struct export *export_slots[EXPORT_SLOTS];
+static struct module *modules;
+
+static uint32_t export_hash(term_t m, term_t f, uint32_t a)
+{
+    uint64_t h = (m * 0x9E3779B97F4A7C15ull) ^ (f * 0xC2B2AE3D27D4EB4Full) ^ a;
+    return (uint32_t)(h ^ (h >> 29)) & (EXPORT_SLOTS - 1);
+}
+
+struct export *export_find(term_t module, term_t function, uint32_t arity)
+{
+    for (struct export *e = export_slots[export_hash(module, function, arity)]; e; e = e->next)
+        if (e->module == module && e->function == function && e->arity == arity)
+            return e;
+    return NULL;
+}
+
+struct export *export_get(term_t module, term_t function, uint32_t arity)
+{
+    struct export *e = export_find(module, function, arity);
+    if (e)
+        return e;
+    e = rt_zalloc(sizeof *e);
+    e->module = module;
+    e->function = function;
+    e->arity = arity;
+    e->stub[0] = interp_op_addr(OP_i_call_undefined);
+    e->stub[1] = (uintptr_t)e;
+    e->addr = e->stub;
+    uint32_t h = export_hash(module, function, arity);
+    e->next = export_slots[h];
+    export_slots[h] = e;
+    return e;
+}
+
+void export_table_init(void)
+{
+    static const struct {
+        const char *m, *f;
+        uint32_t a;
+        bif_fn fn;
+    } bifs[] = {
+#define BIF_ROW(m, f, a, fn) {m, f, a, fn},
+        ZVM_BIF_LIST(BIF_ROW)
+#undef BIF_ROW
+    };
+    for (size_t i = 0; i < sizeof bifs / sizeof bifs[0]; i++) {
+        term_t m = atom_intern(bifs[i].m, rt_strlen(bifs[i].m));
+        term_t f = atom_intern(bifs[i].f, rt_strlen(bifs[i].f));
+        struct export *e = export_get(m, f, bifs[i].a);
+        e->bif = bifs[i].fn;
+        e->stub[0] = interp_op_addr(OP_i_call_bif);
+        e->addr = e->stub;
+    }
+}
+
+void export_coverage(struct textbuf *out)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < EXPORT_SLOTS; i++)
+        for (struct export *e = export_slots[i]; e; e = e->next)
+            n += e->bif && e->calls;
+    textbuf_printf(out, "zvm-coverage: %u BIFs executed\n", n);
+    for (size_t i = 0; i < EXPORT_SLOTS; i++) {
+        for (struct export *e = export_slots[i]; e; e = e->next) {
+            if (!e->bif || !e->calls)
+                continue;
+            size_t ml, fl;
+            const char *m = atom_name(e->module, &ml), *f = atom_name(e->function, &fl);
+            textbuf_printf(out, "zvm-coverage: bif %.*s:%.*s/%u %lu\n", (int)ml, m, (int)fl, f,
+                           e->arity, (unsigned long)e->calls);
+        }
+    }
+}
+
+void export_table_dispose(void)
+{
+    for (size_t i = 0; i < EXPORT_SLOTS; i++) {
+        while (export_slots[i]) {
+            struct export *next = export_slots[i]->next;
+            rt_free(export_slots[i]);
+            export_slots[i] = next;
+        }
+    }
+}
+
+struct module *module_find(term_t name)
+{
+    for (struct module *m = modules; m; m = m->next)
+        if (m->name == name)
+            return m;
+    return NULL;
+}
+
+void module_register(struct module *m)
+{
+    for (uint32_t i = 0; i < m->n_exp; i++)
+        if (!m->exp[i]->bif)
+            m->exp[i]->addr = m->exp_at[i];
+    m->next = modules;
+    modules = m;
+}
+
+void module_free(struct module *m)
+{
+    if (!m)
+        return;
+    lit_area_dispose(&m->lits);
+    rt_free(m->code);
+    rt_free(m->funs);
+    rt_free(m->funcs);
+    rt_free(m->lines);
+    rt_free(m->files);
+    rt_free(m->strings);
+    rt_free(m->exp);
+    rt_free(m->exp_at);
+    rt_free(m);
+}
+
+void module_table_dispose(void)
+{
+    while (modules) {
+        struct module *next = modules->next;
+        module_free(modules);
+        modules = next;
+    }
+}
+
+const struct func_rec *module_locate(const uintptr_t *pc, struct module **mod, uint32_t *line,
+                                     term_t *file)
+{
+    for (struct module *m = modules; m; m = m->next) {
+        if (pc < m->code || pc >= m->code + m->code_words)
+            continue;
+        uint32_t off = (uint32_t)(pc - m->code);
+        const struct func_rec *f = NULL;
+        uint32_t lo = 0, hi = m->n_funcs;
+        while (lo < hi) { /* last function starting at or before off */
+            uint32_t mid = (lo + hi) / 2;
+            if (m->funcs[mid].start <= off) {
+                f = &m->funcs[mid];
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        *mod = m;
+        *line = 0;
+        *file = NIL;
+        lo = 0;
+        hi = m->n_lines;
+        const struct line_rec *l = NULL;
+        while (lo < hi) { /* last line record strictly before off */
+            uint32_t mid = (lo + hi) / 2;
+            if (m->lines[mid].code < off) {
+                l = &m->lines[mid];
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if (l && f && l->code >= f->start && l->line) {
+            *line = l->line;
+            if (l->file < m->n_files)
+                *file = m->files[l->file];
+        }
+        return f;
+    }
+    return NULL;
+}
+
+static const uintptr_t **catches;
+static uint32_t n_catches, cap_catches;
+
+uint32_t catch_table_add(const uintptr_t *addr)
+{
+    if (n_catches == cap_catches) {
+        cap_catches = cap_catches ? cap_catches * 2 : 1024;
+        catches = rt_realloc(catches, sizeof *catches * cap_catches);
+    }
+    catches[n_catches] = addr;
+    return n_catches++;
+}
+
+const uintptr_t *catch_table_get(uint32_t index)
+{
+    return index < n_catches ? catches[index] : NULL;
+}
+
+void catch_table_set(uint32_t index, const uintptr_t *addr)
+{
+    if (index < n_catches)
+        catches[index] = addr;
+}
