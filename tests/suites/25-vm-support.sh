@@ -65,3 +65,4 @@ group() {
 group bignum 1500
 group float_fmt 3000
 group float_parse 4000
+[ -s "$work/inflate.vec" ] && group inflate "$work/inflate.vec"

@@ -50,6 +50,8 @@ result("f2l_" ++ _, [Bits, Opt]) ->
     try float_to_list(F, fmt_opts(Opt)) catch error:badarg -> "badarg" end;
 result("l2f", [Text]) ->
     try list_to_float(Text) of F -> bits(F) catch error:badarg -> "badarg" end;
+result("inflate", [Z]) -> hex(zlib:uncompress(unhex(Z)));
+result("deflate", [Z]) -> hex(zlib:uncompress(unhex(Z)));
 result(Op, _) -> "unknown op " ++ Op.
 
 fmt_opts("list") -> [{scientific, 20}];
@@ -100,6 +102,9 @@ term_body(T) ->
     <<131, 80, _Size:32, Zlib/binary>> = term_to_binary(T, [compressed]),
     <<131, Plain/binary>> = term_to_binary(T),
     {Zlib, Plain}.
+
+unhex("-") -> <<>>;
+unhex(S) -> <<<<(list_to_integer([A, B], 16))>> || <<A, B>> <= list_to_binary(S)>>.
 
 crypto_free_random(N) -> list_to_binary([rand:uniform(256) - 1 || _ <- lists:seq(1, N)]).
 

@@ -53,6 +53,8 @@ int main(int argc, char **argv)
         check_float_fmt(count);
     else if (strcmp(argv[1], "float_parse") == 0)
         check_float_parse(count);
+    else if (strcmp(argv[1], "inflate") == 0 && argc > 2)
+        return check_inflate(argv[2]);
     else
         check_die("unknown group");
     return fflush(stdout) == 0 ? 0 : 2;
