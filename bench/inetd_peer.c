@@ -21,6 +21,7 @@
  *   event=instance id=N state=ready boot_ms=X      fork -> readiness line read
  *   event=instance id=N state=failed reason=R      no readiness line
  *   event=instance id=N state=reaped cycle_ms=Y    accept -> child reaped (and its exit status)
+ *   event=idle                                     the last live child was reaped
  * Loopback only. It stops by itself after LIFETIME_S seconds (default 900) or on SIGTERM or
  * SIGINT: it stops accepting, gives children 5 s, kills the rest, reaps them and exits 0.
  */
@@ -380,6 +381,8 @@ static void reap(struct peer *p)
                 (unsigned long long)c->id, ms(now - c->t_accept), how, c->ready ? "" : " ready=no");
         c->pid = 0;
         p->live--;
+        if (p->live == 0)
+            logline(p, "event=idle");
         if (p->accepting)
             arm_listener(p, true);
     }
