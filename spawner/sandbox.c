@@ -676,8 +676,13 @@ enum sandbox_verdict sandbox_report_verdict(const struct sandbox_report_reader *
         return SANDBOX_REFUSED;
     }
     if (report->stage != SANDBOX_STAGE_NONE) {
-        snprintf(detail, detail_len, "%s: %s", stage_name(report->stage),
-                 strerror(report->stage_errno));
+        /* EAGAIN from exec after setuid: the kernel's RLIMIT_NPROC check on the guest's uid. */
+        bool nproc = report->stage == SANDBOX_STAGE_EXEC && report->stage_errno == EAGAIN;
+        snprintf(detail, detail_len, "%s: %s%s", stage_name(report->stage),
+                 strerror(report->stage_errno),
+                 nproc ? " (another process already runs as this guest uid: is the uid range "
+                         "shared with another daemon?)"
+                       : "");
         return SANDBOX_START_FAILED;
     }
     snprintf(detail, detail_len, "exec'd");

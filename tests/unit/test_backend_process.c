@@ -270,7 +270,8 @@ static void test_ready_and_served(void)
     snprintf(want, sizeof want, "X-Zerg-Instance: %d\r\n", 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(resp, want));
     /* /instances while it served: every piece on, the uid of slot 0. */
-    CU_ASSERT_PTR_NOT_NULL(strstr(c.instances_json, "\"uid\":900000"));
+    snprintf(want, sizeof want, "\"uid\":%u,", fixture_uid_base());
+    CU_ASSERT_PTR_NOT_NULL(strstr(c.instances_json, want));
     static const char *const pieces[] = {"session", "pdeathsig", "close_fds",    "pidns",
                                          "mountns", "ipcns",     "utsns",        "netns",
                                          "rlimits", "uid",       "no_new_privs", "seccomp"};

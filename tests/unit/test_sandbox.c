@@ -258,7 +258,8 @@ static void test_pieces_visible_in_proc(void)
     CU_ASSERT_STRING_EQUAL(status_field(status, "Seccomp:", v, sizeof v), "2");
     CU_ASSERT_STRING_EQUAL(status_field(status, "CapEff:", v, sizeof v), "0000000000000000");
     CU_ASSERT_STRING_EQUAL(status_field(status, "CapPrm:", v, sizeof v), "0000000000000000");
-    snprintf(want, sizeof want, "%u %u %u %u", 900003u, 900003u, 900003u, 900003u);
+    unsigned uid = fixture_uid_base() + 3;
+    snprintf(want, sizeof want, "%u %u %u %u", uid, uid, uid, uid);
     CU_ASSERT_STRING_EQUAL(status_field(status, "Uid:", v, sizeof v), want);
     snprintf(want, sizeof want, "%u %u %u %u", 900000u, 900000u, 900000u, 900000u);
     CU_ASSERT_STRING_EQUAL(status_field(status, "Gid:", v, sizeof v), want);
@@ -313,7 +314,8 @@ static void test_pieces_visible_in_proc(void)
     guest_response(&g, resp, sizeof resp);
     CU_ASSERT_PTR_NOT_NULL(strstr(resp, "X-Zerg-Instance: 7\r\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(resp, "\npid=1\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(resp, "\nuid=900003\n"));
+    snprintf(want, sizeof want, "\nuid=%u\n", uid);
+    CU_ASSERT_PTR_NOT_NULL(strstr(resp, want));
     CU_ASSERT_PTR_NOT_NULL(strstr(resp, "\nhostname=zerg-guest\n"));
     siginfo_t si = guest_reap(&g);
     CU_ASSERT_TRUE(exited_with(&si, 0));
@@ -668,6 +670,55 @@ static void test_init_rejects_bad_config(void)
     unlink(copy);
 }
 
+static int ns_same(pid_t a, pid_t b, const char *ns)
+{
+    char la[128], lb[128], pa[64], pb[64];
+    snprintf(pa, sizeof pa, "/proc/%d/ns/%s", (int)a, ns);
+    snprintf(pb, sizeof pb, "/proc/%d/ns/%s", (int)b, ns);
+    ssize_t na = readlink(pa, la, sizeof la - 1), nb = readlink(pb, lb, sizeof lb - 1);
+    if (na <= 0 || nb <= 0)
+        return -1;
+    la[na] = lb[nb] = '\0';
+    return strcmp(la, lb) == 0;
+}
+
+/* netns "shared": two guests in the same empty namespace; "per-instance": one each. Either
+ * way not ours, and empty: only a loopback device, down. */
+static void test_netns_modes(void)
+{
+    NEED_ROOT();
+    if (setup_config() < 0)
+        return;
+    for (int mode = 0; mode < 2; mode++) {
+        cfg.sandbox.netns = mode == 0 ? ZERG_NETNS_SHARED : ZERG_NETNS_PER_INSTANCE;
+        struct sandbox sb;
+        char err[256];
+        CU_ASSERT_EQUAL_FATAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
+        struct guest a, b;
+        CU_ASSERT_EQUAL_FATAL(guest_start(&sb, 0, &a), 0);
+        CU_ASSERT_EQUAL_FATAL(guest_start(&sb, 1, &b), 0);
+        CU_ASSERT_EQUAL(guest_report(&a), SANDBOX_EXECED);
+        CU_ASSERT_EQUAL(guest_report(&b), SANDBOX_EXECED);
+        CU_ASSERT_EQUAL(ns_differs(a.ch.pid, "net"), 1);
+        CU_ASSERT_EQUAL(ns_same(a.ch.pid, b.ch.pid, "net"), mode == 0 ? 1 : 0);
+        char dev[4096];
+        CU_ASSERT_EQUAL(proc_read(a.ch.pid, "net/dev", dev, sizeof dev), 0);
+        /* Two header lines and lo: nothing else. */
+        int lines = 0;
+        for (const char *p = dev; (p = strchr(p, '\n')); p++)
+            lines++;
+        CU_ASSERT_EQUAL(lines, 3);
+        CU_ASSERT_PTR_NOT_NULL(strstr(dev, " lo:"));
+        guest_request(&a, "/");
+        guest_request(&b, "/");
+        siginfo_t si = guest_reap(&a);
+        CU_ASSERT_TRUE(exited_with(&si, 0));
+        si = guest_reap(&b);
+        CU_ASSERT_TRUE(exited_with(&si, 0));
+        sandbox_dispose(&sb);
+    }
+}
+
 /* Many spawns in a row leave no descriptor and no zombie behind. */
 static void test_no_leaks(void)
 {
@@ -714,6 +765,7 @@ static const struct sandbox_test tests[] = {
     T(test_unprivileged_degrades, true),
     T(test_pdeathsig_survives_uid_change, true),
     T(test_exec_failure_reported, true),
+    T(test_netns_modes, true),
     T(test_no_leaks, true),
 };
 #undef T
