@@ -484,6 +484,23 @@ def sandbox_visible_in_proc():
 
 
 @test
+def guest_output_rate_limited():
+    """The fixture writes 1000 stderr lines; the log keeps at most the burst and counts the rest."""
+    d = Daemon("spam", guest__log_lines_per_second=10, guest__log_burst=20).start()
+    try:
+        served_ok(d, d.request("/__fixture/spam"))
+        d.wait_idle()
+        log = d.read_log()
+        kept = len(re.findall(r"event=guest id=1 stream=stderr", log))
+        check(1 <= kept <= 25, "%d guest lines logged, burst 20" % kept)
+        dropped = d.metric('zerg_errors_total{kind="guest_log_dropped"}')
+        check(kept + dropped == 1000, "kept %d + dropped %d != 1000" % (kept, dropped))
+        check(re.search(r"event=guest id=1 dropped_lines=%d" % dropped, log), "no summary line")
+    finally:
+        check(d.stop() == 0, "exit status")
+
+
+@test
 def sigterm_drains_and_exits_zero():
     d = Daemon("drain").start()
     got = []
