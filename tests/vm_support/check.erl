@@ -7,13 +7,19 @@
 main([In, Out]) ->
     {ok, Bin} = file:read_file(In),
     Lines = binary:split(Bin, <<"\n">>, [global, trim_all]),
-    Res = [[line(binary_to_list(L)), $\n] || L <- Lines],
+    Res = [[line(L), $\n] || L <- Lines],
     ok = file:write_file(Out, Res).
 
+%% Lines are handled as binaries: the inflate lines carry hundreds of kilobytes of hex.
 line(L) ->
-    [Lhs, _Rhs] = string:split(L, " = ", trailing),
-    [Op | Args] = string:lexemes(Lhs, " "),
-    Lhs ++ " = " ++ result(Op, Args).
+    {Pos, _} = lists:last(binary:matches(L, <<" = ">>)),
+    Lhs = binary:part(L, 0, Pos),
+    [Op | Args] = binary:split(Lhs, <<" ">>, [global, trim_all]),
+    [Lhs, " = ", result(binary_to_list(Op), args(Op, Args))].
+
+args(<<"inflate">>, Args) -> Args;
+args(<<"deflate">>, Args) -> Args;
+args(_, Args) -> [binary_to_list(A) || A <- Args].
 
 h(S) -> list_to_integer(S, 16).
 hs(I) -> integer_to_list(I, 16).
@@ -103,11 +109,10 @@ term_body(T) ->
     <<131, Plain/binary>> = term_to_binary(T),
     {Zlib, Plain}.
 
-unhex("-") -> <<>>;
-unhex(S) -> <<<<(list_to_integer([A, B], 16))>> || <<A, B>> <= list_to_binary(S)>>.
+unhex(<<"-">>) -> <<>>;
+unhex(S) -> binary:decode_hex(S).
 
 crypto_free_random(N) -> list_to_binary([rand:uniform(256) - 1 || _ <- lists:seq(1, N)]).
 
-hex(B) -> [io_lib:format("~2.16.0b", [X]) || <<X>> <= B] ++ hex_empty(B).
-hex_empty(<<>>) -> "-";
-hex_empty(_) -> "".
+hex(<<>>) -> "-";
+hex(B) -> string:lowercase(binary:encode_hex(B)).
