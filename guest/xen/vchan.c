@@ -40,7 +40,7 @@ int xg_vchan_server_init(struct xg_vchan *v, void *page, domid_t client, const c
     s->right_order = RIGHT_ORDER;
     s->cli_live = 2; /* not yet connected */
     s->srv_live = 1;
-    s->cli_notify = VCHAN_NOTIFY_WRITE; /* tell the client when our first bytes are there */
+    s->cli_notify = VCHAN_NOTIFY_WRITE; /* the client signals its first write to us */
     int gref = xg_gnttab_grant_page(client, page, 0);
     if (gref < 0)
         return gref;
@@ -61,12 +61,17 @@ int xg_vchan_server_init(struct xg_vchan *v, void *page, domid_t client, const c
     return xg_store_write(key, value, deadline_ns);
 }
 
+/*
+ * The notify bytes are named after the side that acts: srv_notify holds what the client asked
+ * the server to signal, cli_notify what the server asked the client to signal.
+ */
+
 /* Notifies the client if it asked to hear about `bit` (VCHAN_NOTIFY_READ or _WRITE). */
 static void notify_client(struct xg_vchan *v, uint8_t bit)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     uint8_t prev =
-        __atomic_fetch_and((uint8_t *)&shared(v)->cli_notify, (uint8_t)~bit, __ATOMIC_SEQ_CST);
+        __atomic_fetch_and((uint8_t *)&shared(v)->srv_notify, (uint8_t)~bit, __ATOMIC_SEQ_CST);
     if (prev & bit)
         xg_evtchn_send(v->port);
 }
@@ -78,7 +83,7 @@ static int wait_for(struct xg_vchan *v, int (*ready)(struct xg_vchan *), uint8_t
     for (;;) {
         if (ready(v))
             return 0;
-        __atomic_fetch_or((uint8_t *)&shared(v)->srv_notify, bit, __ATOMIC_SEQ_CST);
+        __atomic_fetch_or((uint8_t *)&shared(v)->cli_notify, bit, __ATOMIC_SEQ_CST);
         if (ready(v))
             return 0;
         if (xg_evtchn_test_and_clear(v->port))

@@ -7,8 +7,8 @@
  * "right" ring of 2048 bytes at offset 2048, order 11), grants it to the client domain, allocates
  * an unbound event channel for it, and publishes both under a xenstore path as
  * <path>/ring-ref and <path>/event-channel. Notifications follow libxenvchan: a side that waits
- * sets its request bit (srv_notify for us) before re-checking the ring; a side that reads or
- * writes notifies when the peer asked for it.
+ * sets its request in the peer's notify byte (cli_notify, for us) before re-checking the ring;
+ * a side that reads or writes signals when its own byte (srv_notify) asks for it.
  *
  * Every wait has a deadline (Xen system time, UINT64_MAX: none). Reads return the byte count,
  * 0 once the client has closed and the ring is drained, or a negative XG_E*; writes return 0

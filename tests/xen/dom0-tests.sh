@@ -7,6 +7,9 @@
 #                     paused, unpause, readiness seen, `xl shutdown -w` (the guest acts on
 #                     control/shutdown), gone from `xl list`, its console line in xenconsoled's log
 #   libxl-cycle-N     the same cycle through libxl directly (zerg-xen-libxl-cycle)
+#   vchan-serve-N     the guest serves one HTTP request over a vchan (its server end, granted
+#                     page + event channel published in xenstore; zerg-xen-vchan-get is the
+#                     dom0 client), then powers off by itself and is gone
 #   testguest-bad-params  a guest started without its instance parameter crashes and says why
 #   no-domains-left   only Domain-0 remains at the end
 . /zerg/params
@@ -94,6 +97,41 @@ while [ $i -le "$cycles" ]; do
     else
         echo "FAIL: libxl-console-$i: console line missing from $consoles/guest-zerg-lx-$i.log"
     fi
+    i=$((i + 1))
+done
+
+vchan_serve() {
+    i=$1
+    name=zerg-vc-$i inst=vc-inst-$i
+    xl create -q -p "$cfg" "name=\"$name\"" >/tmp/xl-vc-$i.log 2>&1 || {
+        echo "FAIL: vchan-serve-$i: xl create failed: $(tail -n 1 /tmp/xl-vc-$i.log)"
+        return
+    }
+    domid=$(xl domid "$name")
+    dp=/local/domain/$domid
+    xenstore-write "$dp/data/zerg/instance" "$inst" "$dp/data/zerg/serve" vchan
+    xl unpause "$domid"
+    if ! wait_for '[ "$(xenstore-read $dp/data/zerg/ready 2>/dev/null)" = "$inst" ]' 1000; then
+        echo "FAIL: vchan-serve-$i: never ready (domid $domid)"
+        xl destroy "$domid"
+        return
+    fi
+    # The client prints its own PASS/FAIL line (vchan-get-INSTANCE).
+    if ! /zerg/zerg-xen-vchan-get "$domid" "$dp/data/zerg/vchan" "$inst" 2>/tmp/vchan-$i.err; then
+        echo "FAIL: vchan-serve-$i: no valid answer over vchan $(tr '\n' ' ' </tmp/vchan-$i.err)"
+        wait_for "! listed $domid" 1000 || xl destroy "$domid"
+    elif ! wait_for "! listed $domid" 1000; then
+        echo "FAIL: vchan-serve-$i: guest did not power off after serving"
+        xl destroy "$domid"
+    elif ! console_has "$name" "instance=$inst served one request"; then
+        echo "FAIL: vchan-serve-$i: no 'served' line on the guest console"
+    else
+        echo "PASS: vchan-serve-$i"
+    fi
+}
+i=1
+while [ $i -le 2 ]; do
+    vchan_serve $i
     i=$((i + 1))
 done
 

@@ -9,9 +9,10 @@
 #
 # Environment:
 #   ACCEL=tcg|kvm          QEMU accelerator (default tcg: the path CI can rely on)
-#   ZERG_XEN_BUDGET=SECS   what the QEMU run (boot, tests, poweroff) may take before it counts
-#                          as a failure (default 120 for test, 300 for bench)
-#   ZERG_XEN_TIMEOUT=SECS  watchdog limit: QEMU is killed then (default twice the budget)
+#   ZERG_XEN_BUDGET=SECS   what the QEMU run (boot, tests, poweroff) should take (default 120
+#                          for test, 300 for bench); an overrun is printed as OVER BUDGET
+#   ZERG_XEN_TIMEOUT=SECS  watchdog limit: QEMU is killed and the run fails (default twice the
+#                          budget)
 #   ZERG_XEN_CYCLES=N      guest cycles per test (default 5 for test, 50 for bench)
 #
 # Prints the PASS:/FAIL:/SKIP: lines of dom0 (and the harness's own), the measured figures, and
@@ -120,9 +121,12 @@ qemu_s=$(awk -v b="$t_prep" -v c="$t_end" 'BEGIN { printf "%.1f", c - b }')
 awk -v a="$t0" -v b="$t_prep" -v c="$t_end" -v budget="$budget" 'BEGIN {
     printf "TIME: QEMU run (boot, tests, poweroff) %.1f s of a %d s budget; harness total %.1f s" \
         " (fetch and image %.1f s)\n", c - b, budget, c - a, b - a }'
+# Over the budget is reported, not failed: TCG is CPU-bound, and a loaded 2-core machine can
+# slow it several-fold without anything being wrong. The watchdog (twice the budget) is the
+# hard limit, and that one fails the run.
 if awk -v q="$qemu_s" -v b="$budget" 'BEGIN { exit !(q > b) }'; then
-    echo "FAIL: xen-budget: the QEMU run took ${qemu_s}s, over its ${budget}s budget" >>"$results"
-    echo "FAIL: xen-budget: the QEMU run took ${qemu_s}s, over its ${budget}s budget"
+    echo "TIME: OVER BUDGET: the QEMU run took ${qemu_s}s, budget ${budget}s (machine load:" \
+        "$(cut -d' ' -f1-3 /proc/loadavg))"
 fi
 p=$(grep -c '^PASS: ' "$results")
 f=$(grep -c '^FAIL: ' "$results")

@@ -4,11 +4,15 @@
 # the memory) linked against the build machine's libxen-dev, whose exact version the image's Xen
 # tools are fetched at (tests/xen/fetch.sh).
 XEN_DOM0_DIR   := $(BUILD)/xen-dom0
-XEN_DOM0_PROGS := $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle $(XEN_DOM0_DIR)/zerg-xen-now
+XEN_DOM0_PROGS := $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle $(XEN_DOM0_DIR)/zerg-xen-now \
+                  $(XEN_DOM0_DIR)/zerg-xen-vchan-get
 
 $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle: tests/xen/libxl_cycle.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(REL_FLAGS) -o $@ $< $(call pkglibs,xenlight xenstore xentoollog)
+$(XEN_DOM0_DIR)/zerg-xen-vchan-get: tests/xen/vchan_get.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(REL_FLAGS) -o $@ $< $(call pkglibs,xenvchan)
 $(XEN_DOM0_DIR)/zerg-xen-now: tests/xen/dom0_now.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(REL_FLAGS) -o $@ $<
