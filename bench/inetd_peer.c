@@ -4,7 +4,7 @@
  * (docs/guest-contract.md, process backend), so that zerg/peer ratios show what zerg's
  * spawner, proxy and sandbox cost over the bare fork/exec.
  *
- *   zbench-inetd -p PORT -g GUEST [-a ADDR] [-m MAX_CHILDREN] [-l LIFETIME_S]
+ *   zbench-inetd -p PORT -g GUEST [-a ADDR] [-m MAX_CHILDREN] [-l LIFETIME_S] [-s]
  *
  * Per accepted connection: fork; the child reads the request head from the connection (as
  * zerg's proxy does before it spawns; at most 16 KiB within 5 s), puts the contract's
@@ -15,6 +15,11 @@
  * (signalfd). (The brief asked for prefix_bytes=0 and the guest reading its whole request from
  * fd 3, but the fixture guest takes the head from the prefix only; reading it in the child is
  * what zerg does too.)
+ *
+ * -s: each child calls setsid() before exec. Not for isolation: with the kernel's autogroup
+ * scheduling (sched_autogroup_enabled=1) every session is one scheduling group, and zerg's
+ * guests each have their own session; without -s all the peer's children share one group and,
+ * on a machine busy with other work, get less CPU than zerg's guests for that reason alone.
  *
  * It logs in zerg's format, one line per event on stderr, so bench/run.sh reads both alike:
  *   event=listening port=P
@@ -66,6 +71,7 @@ struct peer {
     const char *guest;
     struct sockaddr_in addr;
     uint32_t max_children, lifetime_s;
+    bool own_session; /* -s */
     int listen_fd, epfd, sigfd;
     bool accepting, listen_armed;
     struct child *children;
@@ -101,7 +107,8 @@ static double ms(uint64_t ns)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: zbench-inetd -p PORT -g GUEST [-a ADDR (127.0.0.1, loopback only)]\n"
-                 "                    [-m MAX_CHILDREN (1024)] [-l LIFETIME_S (900)]\n");
+                 "                    [-m MAX_CHILDREN (1024)] [-l LIFETIME_S (900)]\n"
+                 "                    [-s: children in their own session (scheduler autogroup)]\n");
 }
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, const char *what, uint32_t *out)
@@ -125,7 +132,7 @@ static int parse_options(struct peer *p, int argc, char **argv)
     p->max_children = 1024;
     p->lifetime_s = 900;
     int c;
-    while ((c = getopt(argc, argv, "p:g:a:m:l:h")) != -1) {
+    while ((c = getopt(argc, argv, "p:g:a:m:l:sh")) != -1) {
         int r = 0;
         switch (c) {
         case 'p':
@@ -142,6 +149,9 @@ static int parse_options(struct peer *p, int argc, char **argv)
             break;
         case 'l':
             r = parse_u32(optarg, 1, 86400, "-l", &p->lifetime_s);
+            break;
+        case 's':
+            p->own_session = true;
             break;
         case 'h':
             usage(stdout);
@@ -218,6 +228,8 @@ static void child_exec(const struct peer *p, int conn, int ctl_parent, int ctl_c
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL); /* the parent blocks SIGCHLD/TERM/INT for signalfd */
+    if (p->own_session && setsid() < 0)
+        child_fail("setsid");
 
     size_t len = child_read_head(conn, head, sizeof head);
     char params[256];

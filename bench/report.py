@@ -150,8 +150,8 @@ class Report:
         pi_pieces, _ = self.pieces("zerg-pi")
         print()
         print("zerg bench summary  %s  commit %s" % (m.get("date"), m.get("commit")))
-        print("machine: %s cores (nproc), kernel %s, %s" % (m.get("nproc"), m.get("kernel"),
-                                                             m.get("cpu")))
+        print("machine: %s cores (nproc), kernel %s, %s, sched_autogroup=%s" %
+              (m.get("nproc"), m.get("kernel"), m.get("cpu"), m.get("sched_autogroup")))
         on = [k for k, v in pieces.items() if v == "on"]
         not_on = ["%s=%s" % (k, v) for k, v in pieces.items() if v != "on"]
         print("sandbox pieces on (from /instances of a serving zerg instance): %s" %
@@ -165,10 +165,19 @@ class Report:
               "per_client_max=%s; hand-off fd; guest: zerg-fixture-guest (static, test double)"
               % (m.get("max_instances"), m.get("queue_length"), m.get("queue_timeout_ms"),
                  m.get("boot_timeout_ms"), m.get("per_client_max")))
-        print("peer: zbench-inetd, fork/exec per connection, same guest and contract, no sandbox")
+        print("peer: zbench-inetd -s, fork/exec per connection, same guest and contract, no "
+              "sandbox (only setsid, for equal scheduling)")
         busy = " ".join("%s=%s%%" % (k[5:], v) for k, v in m.items() if k.startswith("busy_"))
         print("machine load: loadavg %s at start, %s at end; CPU busy per phase (whole machine, "
               "all cores): %s" % (m.get("loadavg_start"), m.get("loadavg_end"), busy))
+        # A cycle phase alone keeps at most about one core busy (client, daemon and guest take
+        # turns): much more than that is other work on the machine.
+        crowded = [k[5:] for k, v in m.items() if k.startswith("busy_") and k.endswith("-cycle")
+                   and v and int(v) > 100 * 0.75]
+        if crowded:
+            print("WARNING: the machine was busy with other work during %s (>75%% of all cores "
+                  "in a sequential phase): latencies are inflated and zerg/peer ratios noisy; "
+                  "the CPU-per-connection rows are the steadier comparison" % " ".join(crowded))
         print()
         print("%-46s %13s %13s %9s" % ("figure (ms unless said)", "zerg", "peer", "zerg/peer"))
         print("-" * 84)
@@ -222,6 +231,11 @@ class Report:
             p = len(served_ids(os.path.join(self.d, "peer-%s.csv" % ph)) &
                     failed_ids(os.path.join(self.d, "peer-%s.log" % ph)))
             self.row("%s: logged failed, yet client got 200" % ph, z, p, show_ratio=False)
+        for ph in ("cycle", "rate", "spike"):
+            zs_, ps_ = self.summary("zerg-" + ph), self.summary("peer-" + ph)
+            self.row("%s: CPU ms per connection (daemon+guests)" % ph,
+                     int(m["cpu_ms_zerg-" + ph]) / max(1, int(zs_["connections"])),
+                     int(m["cpu_ms_peer-" + ph]) / max(1, int(ps_["connections"])))
         self.row("peak memory VmHWM (MiB)", int(m["vmhwm_kb_zerg"]) / 1024.0,
                  int(m["vmhwm_kb_peer"]) / 1024.0, digits=1)
         if zfail or pfail:
@@ -240,6 +254,9 @@ class Report:
         self.row("cold cycle client p99", float(zc["ok_p99_ms"]), float(pic["ok_p99_ms"]), inverse=True)
         self.row("rate: fresh instances/s", float(zr["ok_per_s"]), float(pir["ok_per_s"]),
                  digits=1, inverse=True)
+        self.row("cycle: CPU ms per connection (daemon+guests)",
+                 int(m["cpu_ms_zerg-cycle"]) / max(1, int(zc["connections"])),
+                 int(m["cpu_ms_zerg-pi-cycle"]) / max(1, int(pic["connections"])), inverse=True)
         self.row("cycle: answered 200 of %s" % n, int(zc["status_200"]), int(pic["status_200"]),
                  show_ratio=False)
         self.row("rate: not 200 (status or error)",

@@ -6,6 +6,8 @@
 #               sandbox.netns "shared"
 #   zerg-pi     the same with sandbox.netns "per-instance" (only to compare the two netns modes)
 #   peer        zbench-inetd: plain fork/exec per connection, no sandbox, same fixture guest
+#               (-s: each child in its own session, as zerg's guests, so that the scheduler's
+#               autogroups treat both alike; see bench/inetd_peer.c)
 # then measures with zbench, phase by phase (cycle: 1000 sequential connections; rate: 8
 # concurrent for 10 s; spike: 500 at once), slices each daemon's log per phase, and hands
 # everything to bench/report.py, which prints the summary table (every quoted figure comes from
@@ -153,14 +155,21 @@ busy_percent() { # SAMPLE_BEFORE SAMPLE_AFTER
     awk -v a="$1" -v b="$2" 'BEGIN {
         n = split(a, x, " "); split(b, y, " ")
         for (i = 2; i <= n; i++) { d = y[i] - x[i]; total += d; if (i == 5 || i == 6) idle += d }
-        printf "%.0f", total > 0 ? 100 * (total - idle) / total : 0 }'
+        printf "%.0f", (total > 0 ? 100 * (total - idle) / total : 0) }'
+}
+
+# CPU time of a daemon and of its reaped children (its guests), in clock ticks: utime, stime,
+# cutime and cstime of /proc/PID/stat. Unlike wall-clock latency, hardly moved by other work.
+daemon_ticks() { # PID
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'
 }
 
 phase() { # DAEMON PORT PHASE_NAME zbench-args...
-    local daemon=$1 port=$2 name=$3 from to cpu0
+    local daemon=$1 port=$2 name=$3 from to cpu0 ticks0
     shift 3
     from=$(stat -c %s "$results/$daemon.log")
     cpu0=$(cpu_sample)
+    ticks0=$(daemon_ticks "${pids[$daemon]}")
     "$bin/zbench" "$@" -p "$port" -l "$name" -o "$results/$name.csv" >"$results/$name.summary" ||
         die "zbench failed in phase $name"
     case $daemon in
@@ -169,6 +178,8 @@ phase() { # DAEMON PORT PHASE_NAME zbench-args...
     zerg-pi) wait_idle_zerg "$A_ZPI" ;;
     esac
     echo "busy_$name=$(busy_percent "$cpu0" "$(cpu_sample)")" >>"$results/meta.env"
+    echo "cpu_ms_$name=$((($(daemon_ticks "${pids[$daemon]}") - ticks0) * 1000 / $(getconf CLK_TCK)))" \
+        >>"$results/meta.env"
     to=$(stat -c %s "$results/$daemon.log")
     tail -c +$((from + 1)) "$results/$daemon.log" | head -c $((to - from)) >"$results/$name.log"
     awk -F= -v name="$name" '{ v[$1] = $2 }
@@ -212,6 +223,7 @@ stop_daemon() { # NAME -> its exit status in $results/meta.env
     echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "nproc=$(nproc)"
     echo "kernel=$(uname -r)"
+    echo "sched_autogroup=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo n/a)"
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
     echo "commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -230,7 +242,7 @@ write_config zerg "$P_ZERG" "$A_ZERG" shared
 write_config zerg-pi "$P_ZPI" "$A_ZPI" per-instance
 start_zerg zerg
 start_zerg zerg-pi
-"$bin/zbench-inetd" -p "$P_PEER" -g "$bin/zerg-fixture-guest" -l 900 >"$results/peer.log" 2>&1 &
+"$bin/zbench-inetd" -p "$P_PEER" -g "$bin/zerg-fixture-guest" -l 900 -s >"$results/peer.log" 2>&1 &
 pids[peer]=$!
 wait_listening zerg
 wait_listening zerg-pi
