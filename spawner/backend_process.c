@@ -91,7 +91,8 @@ struct zs_backend {
     const struct zerg_config *cfg;
     struct event_base *base;
     struct sandbox sb;
-    int devnull; /* every guest's fd 0 */
+    int devnull;                      /* every guest's fd 0 */
+    int warned[ZERG_SANDBOX_NPIECES]; /* errno of an optional refusal already warned of */
     struct process_list live;
 };
 
@@ -319,8 +320,18 @@ static void report_collect(struct process_instance *pi)
         if (pi->report.outcome[p] != SANDBOX_PIECE_REFUSED)
             continue;
         enum zerg_piece_policy pol = pi->be->sb.policy[p];
+        /* A required refusal fails the instance: always an error. An optional one is the same
+         * for every instance (a kernel or privilege matter): a warning the first time, then
+         * debug lines; /instances shows it for each instance. */
+        enum zlog_level level = ZLOG_ERROR;
+        if (pol != ZERG_PIECE_REQUIRED) {
+            level = pi->be->warned[p] == pi->report.error[p] ? ZLOG_DEBUG : ZLOG_WARN;
+            pi->be->warned[p] = pi->report.error[p];
+        }
+        if (!zlog_enabled(level))
+            continue;
         struct zlog_line l;
-        zlog_begin(&l, pol == ZERG_PIECE_REQUIRED ? ZLOG_ERROR : ZLOG_WARN, "sandbox");
+        zlog_begin(&l, level, "sandbox");
         zlog_kv_u64(&l, "id", pi->id);
         zlog_kv_str(&l, "piece", sandbox_piece_name((enum zerg_sandbox_piece)p));
         zlog_kv_str(&l, "policy", policy_name(pol));
