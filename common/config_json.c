@@ -266,6 +266,27 @@ static int fail_escape(struct cj_doc *d, size_t off)
                    shown);
 }
 
+/* Offset of the bracket that opens level CJ_MAX_DEPTH + 1, or len. Strings are skipped with
+ * their escapes; an unterminated one ends the scan (jsmn reports it). */
+static size_t too_deep_at(const char *text, size_t len)
+{
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == '"') {
+            for (i++; i < len && text[i] != '"'; i++)
+                if (text[i] == '\\')
+                    i++;
+        } else if (c == '{' || c == '[') {
+            if (++depth > CJ_MAX_DEPTH)
+                return i;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return len;
+}
+
 /* Where jsmn stopped inside a string: the offending escape, or the string's start. */
 static int fail_in_string(struct cj_doc *d, size_t quote)
 {
@@ -782,11 +803,19 @@ int cj_open(struct cj_doc *d, const char *text, size_t len, const char *filename
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         return cj_fail(d, 0, "byte order mark not allowed (save the file as plain UTF-8)");
 
-    /* Grow the token array until jsmn has room: a document of len bytes has at most len
-     * tokens, so the loop ends. */
-    unsigned cap = 64;
+    /* jsmn closes a bracket by walking back through the open ones: quadratic in the depth.
+     * A configuration is three levels deep; refuse absurd nesting before jsmn sees it. */
+    size_t deep = too_deep_at(text, len);
+    if (deep < len)
+        return cj_fail(d, deep, "nested deeper than %d levels", CJ_MAX_DEPTH);
+
+    /* Count the tokens first (jsmn without a token array), then fill them. When the count
+     * fails, the filling pass still runs, to name the key path of the error: a document of len
+     * bytes has at most len tokens, so the array is grown until jsmn stops asking. */
     jsmn_parser p;
-    int r;
+    jsmn_init(&p);
+    int r = jsmn_parse(&p, text, len, NULL, 0);
+    unsigned cap = r >= 0 ? (unsigned)r + 1 : 64;
     for (;;) {
         jsmntok_t *t = realloc(d->toks, cap * sizeof *t);
         if (!t)

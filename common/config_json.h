@@ -28,6 +28,8 @@
 /* Inputs larger than this are refused (a configuration file is a few KiB). */
 #define CJ_MAX_INPUT (1024 * 1024)
 #define CJ_MAX_PATH  256
+/* Objects and arrays nest at most this deep (the schema needs 3). */
+#define CJ_MAX_DEPTH 32
 
 enum cj_type { CJ_OBJECT, CJ_ARRAY, CJ_STRING, CJ_NUMBER, CJ_TRUE, CJ_FALSE, CJ_NULL };
 

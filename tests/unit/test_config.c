@@ -312,11 +312,23 @@ static void test_malformed_json(void)
     expect_error_n("{" MIN_GUEST "}\0 garbage", sizeof("{" MIN_GUEST "}\0 garbage") - 1,
                    "t.json:1:39: (top level): ", "NUL byte", __LINE__);
     expect_error("\xEF\xBB\xBF{" MIN_GUEST "}", "t.json:1:1: (top level): ", "byte order mark");
-    /* Deep nesting is not a problem for the walker (it stops at the first wrong type). */
-    char deep[20001];
-    memset(deep, '[', sizeof deep - 1);
-    deep[sizeof deep - 1] = '\0';
-    expect_error(deep, "t.json:1:20001: ", "the array opened at 1:20000 is not closed");
+    /* Nesting is bounded (jsmn's closing of brackets is quadratic in the depth): level 33 is
+     * refused where it opens, even when the document is otherwise well formed. */
+    char deep[1024] = "{\"guest\": {\"command\": ";
+    for (int i = 0; i < 30; i++)
+        strcat(deep, "[");
+    expect_error(deep, "t.json:1:53: guest.command[0][0]",
+                 "the array opened at 1:52 is not closed");
+    strcat(deep, "[[");
+    expect_error(deep, "t.json:1:53: (top level): ", "nested deeper than 32 levels");
+    strcat(deep, "\"[[[\"");
+    for (int i = 0; i < 32; i++)
+        strcat(deep, "]");
+    strcat(deep, "}}");
+    expect_error(deep, "t.json:1:53: (top level): ", "nested deeper than 32 levels");
+    /* Brackets inside strings do not count. */
+    expect_error("{\"guest\": {\"command\": [\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\", 1]}}",
+                 "t.json:1:64: guest.command[1]: ", "expected a string, found a number");
 }
 
 static void test_duplicate_keys(void)
