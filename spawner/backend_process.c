@@ -679,8 +679,10 @@ static int process_destroy_orphan(struct zs_backend *be, const char *record)
         return errno == ESRCH ? 0 : -1;
     int rc = 0;
     if (proc_start_time(pid, &now_start) == 0 && now_start == start) {
+        /* The process only, through the pidfd: a process-group kill goes by number, and the
+         * number could be reused once the process is gone. Nothing of the guest outlives it
+         * anyway: it cannot fork, and with pidns it is the namespace's pid 1. */
         pidfd_kill(pidfd);
-        kill(-pid, SIGKILL); /* its group: the pid is pinned, so the group is its own or none */
         struct pollfd p = {.fd = pidfd, .events = POLLIN};
         rc = poll(&p, 1, ORPHAN_WAIT_MS) > 0 ? 1 : -1;
     }
