@@ -70,6 +70,9 @@ struct zs_backend_ops {
 };
 
 extern const struct zs_backend_ops zs_backend_process;
+#ifdef ZERG_HAVE_XEN
+extern const struct zs_backend_ops zs_backend_xen;
+#endif
 /* zs_spawner_new with a given backend instead of cfg->backend.type (tests, embedding). */
 struct zs_spawner *zs_spawner_new_with_backend(const struct zerg_config *cfg,
                                                struct event_base *base,

@@ -1,0 +1,805 @@
+/*
+ * backend_xen: one PV domain per instance, through libxl called directly (no libvirt, no xl),
+ * on the spawner's libevent loop. See backend.h for the contract and docs/guest-contract.md for
+ * what the guest sees. Written in the order an instance lives:
+ *
+ *   init      libxl_ctx_alloc; osevent hooks mapping libxl's fds and timeouts onto libevent;
+ *             SIGCHLD on libevent, passed to libxl (libxl_sigchld_owner_mainloop), so libxl only
+ *             reaps its own children (hotplug scripts) and never the process backend's; one
+ *             xenstore connection for the readiness watches
+ *   create    libxl_domain_create_new, asynchronous (ao_how callback). Parameters go in
+ *             c_info.xsdata, which libxl writes in its own creation transaction. The domain is
+ *             created paused.
+ *   created   the death watch and the readiness watch are set BEFORE unpause (a short-lived
+ *             guest can be gone before a later watch exists), the orphan record written, unpause
+ *   ready     the guest wrote data/zerg/ready: read, bounded and checked to be our instance id
+ *   handoff   dom0 connects to the guest's vchan server (data/zerg/vchan), sends the prefix
+ *             first, then pumps bytes between the vchan and one end of a bufferevent pair whose
+ *             other end the proxy forwards to the client (forward hand-off only)
+ *   shutdown  DOMAIN_SHUTDOWN: exited (poweroff = clean); libxl does not act on on_poweroff
+ *             (xl does), so the spawner destroys the domain itself
+ *   destroy   libxl_domain_destroy, asynchronous; released when its callback has run
+ *
+ * Built only where libxen-dev is installed (ZERG_HAVE_XEN, see spawner/module.mk).
+ */
+#include "backend.h"
+#include "jsonw.h"
+#include "zclock.h"
+#include "zlog.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <libxenvchan.h>
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <xenstore.h>
+
+#define READY_MAX 64              /* bytes of data/zerg/ready we accept */
+#define VCHAN_CHUNK 16384         /* bytes moved per pump step */
+#define DYING_WAIT_MS 5000        /* how long dispose waits for dying domains */
+#define XS_HOME "/local/domain/%u"
+
+struct xen_instance;
+LIST_HEAD(xen_instance_list, xen_instance);
+
+struct zs_backend {
+    struct zs_spawner *sp;
+    const struct zerg_config *cfg;
+    struct event_base *base;
+    libxl_ctx *ctx;
+    xentoollog_logger_stdiostream *logger;
+    struct xs_handle *xs;
+    struct event *xs_ev;
+    struct event *sigchld_ev;
+    struct xen_instance_list live;
+    libxl_osevent_hooks hooks; /* must outlive ctx */
+    libxl_event_hooks event_hooks;
+    libxl_childproc_hooks child_hooks;
+};
+
+struct xen_instance {
+    struct zs_backend *be;
+    struct zs_instance *inst;
+    LIST_ENTRY(xen_instance) link;
+    uint64_t id;
+    char name[64];
+    char id_text[24];
+    libxl_domain_config dcfg;
+    uint32_t domid;   /* valid once created */
+    bool created;     /* create callback ran with rc 0 */
+    bool creating;    /* create started, callback not yet run */
+    bool destroying;  /* destroy started */
+    bool destroy_wanted; /* destroy() came while creation was still running */
+    bool exited;
+    bool watching_ready;
+    libxl_evgen_domain_death *death;
+    char ready_path[96];
+    char token[32];
+    /* the hand-off */
+    struct libxenvchan *vchan;
+    struct event *vchan_ev;
+    struct bufferevent *pump; /* our end of the pair; the proxy holds the other */
+    uint8_t *prefix;
+    size_t prefix_len;
+};
+
+static void instance_free(struct xen_instance *xi);
+
+/* --- libxl's fds and timeouts on libevent ------------------------------------------------- */
+
+struct xen_fd_reg {
+    struct zs_backend *be;
+    struct event *ev;
+    void *for_libxl;
+    int fd;
+    short events; /* poll(2) events libxl asked for */
+};
+
+static short poll_to_ev(short events)
+{
+    short ev = 0;
+    if (events & (POLLIN | POLLPRI))
+        ev |= EV_READ;
+    if (events & POLLOUT)
+        ev |= EV_WRITE;
+    return ev;
+}
+
+static void fd_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct xen_fd_reg *r = arg;
+    short revents = 0;
+    if (what & EV_READ)
+        revents |= r->events & (POLLIN | POLLPRI);
+    if (what & EV_WRITE)
+        revents |= POLLOUT;
+    libxl_osevent_occurred_fd(r->be->ctx, r->for_libxl, (int)fd, r->events, revents);
+}
+
+static int fd_arm(struct xen_fd_reg *r, short events)
+{
+    if (r->ev) {
+        event_free(r->ev);
+        r->ev = NULL;
+    }
+    r->events = events;
+    short ev = poll_to_ev(events);
+    if (!ev)
+        return 0; /* events == 0 must be accepted: registered, silent */
+    r->ev = event_new(r->be->base, r->fd, ev | EV_PERSIST, fd_cb, r);
+    if (!r->ev || event_add(r->ev, NULL) < 0)
+        return ERROR_OSEVENT_REG_FAIL;
+    return 0;
+}
+
+static int hook_fd_register(void *user, int fd, void **reg_out, short events, void *for_libxl)
+{
+    struct xen_fd_reg *r = calloc(1, sizeof *r);
+    if (!r)
+        return ERROR_OSEVENT_REG_FAIL;
+    r->be = user;
+    r->fd = fd;
+    r->for_libxl = for_libxl;
+    if (fd_arm(r, events) != 0) {
+        free(r);
+        return ERROR_OSEVENT_REG_FAIL;
+    }
+    *reg_out = r;
+    return 0;
+}
+
+static int hook_fd_modify(void *user, int fd, void **reg_update, short events)
+{
+    (void)user;
+    (void)fd;
+    return fd_arm(*reg_update, events);
+}
+
+static void hook_fd_deregister(void *user, int fd, void *reg)
+{
+    (void)user;
+    (void)fd;
+    struct xen_fd_reg *r = reg;
+    if (r->ev)
+        event_free(r->ev);
+    free(r);
+}
+
+struct xen_timeout_reg {
+    struct zs_backend *be;
+    struct event *ev;
+    void *for_libxl;
+};
+
+static void timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct xen_timeout_reg *t = arg;
+    struct zs_backend *be = t->be;
+    void *for_libxl = t->for_libxl;
+    /* When it fires the registration is gone (libxl re-registers if it wants more). */
+    event_free(t->ev);
+    free(t);
+    libxl_osevent_occurred_timeout(be->ctx, for_libxl);
+}
+
+static int hook_timeout_register(void *user, void **reg_out, struct timeval abs, void *for_libxl)
+{
+    struct xen_timeout_reg *t = calloc(1, sizeof *t);
+    if (!t)
+        return ERROR_OSEVENT_REG_FAIL;
+    t->be = user;
+    t->for_libxl = for_libxl;
+    t->ev = evtimer_new(t->be->base, timeout_cb, t);
+    if (!t->ev) {
+        free(t);
+        return ERROR_OSEVENT_REG_FAIL;
+    }
+    /* libxl gives an absolute gettimeofday time; libevent wants a relative one. */
+    struct timeval now, rel = {0, 0};
+    gettimeofday(&now, NULL);
+    if (timercmp(&abs, &now, >))
+        timersub(&abs, &now, &rel);
+    evtimer_add(t->ev, &rel);
+    *reg_out = t;
+    return 0;
+}
+
+static int hook_timeout_modify(void *user, void **reg_update, struct timeval abs)
+{
+    (void)user;
+    (void)abs; /* only ever {0,0}: fire as soon as possible */
+    struct xen_timeout_reg *t = *reg_update;
+    /* May race with the normal expiry: event_active on a pending or active event is safe, and
+     * the callback frees the registration exactly once. */
+    event_active(t->ev, EV_TIMEOUT, 0);
+    return 0;
+}
+
+static void hook_timeout_deregister(void *user, void *reg)
+{
+    (void)user;
+    (void)reg; /* never called by libxl 4.17 (documented as such) */
+}
+
+static void sigchld_cb(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    struct zs_backend *be = arg;
+    /* Reaps only libxl's own children; the process backend uses pidfds and waitid(P_PIDFD). */
+    libxl_childproc_sigchld_occurred(be->ctx);
+}
+
+/* --- libxl's events ------------------------------------------------------------------------- */
+
+static struct xen_instance *find_domid(struct zs_backend *be, uint32_t domid)
+{
+    struct xen_instance *xi;
+    LIST_FOREACH(xi, &be->live, link)
+    if (xi->created && xi->domid == domid)
+        return xi;
+    return NULL;
+}
+
+static const char *shutdown_reason_text(int reason)
+{
+    switch (reason) {
+    case LIBXL_SHUTDOWN_REASON_POWEROFF:
+        return "poweroff";
+    case LIBXL_SHUTDOWN_REASON_REBOOT:
+        return "reboot";
+    case LIBXL_SHUTDOWN_REASON_SUSPEND:
+        return "suspend";
+    case LIBXL_SHUTDOWN_REASON_CRASH:
+        return "crash";
+    case LIBXL_SHUTDOWN_REASON_WATCHDOG:
+        return "watchdog";
+    case LIBXL_SHUTDOWN_REASON_SOFT_RESET:
+        return "soft_reset";
+    default:
+        return "unknown";
+    }
+}
+
+static void on_event(void *user, libxl_event *ev)
+{
+    struct zs_backend *be = user;
+    struct xen_instance *xi = find_domid(be, ev->domid);
+    if (xi && !xi->exited) {
+        if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) {
+            int reason = ev->u.domain_shutdown.shutdown_reason;
+            char detail[48];
+            snprintf(detail, sizeof detail, "shutdown %s", shutdown_reason_text(reason));
+            xi->exited = true;
+            zs_backend_exited(xi->inst, reason == LIBXL_SHUTDOWN_REASON_POWEROFF,
+                              ZERG_ERR_BOOT_EXIT, detail);
+        } else if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) {
+            xi->exited = true;
+            zs_backend_exited(xi->inst, 0, ZERG_ERR_BOOT_EXIT, "domain died");
+        }
+    }
+    libxl_event_free(be->ctx, ev);
+}
+
+static void on_disaster(void *user, libxl_event_type type, const char *msg, int errnoval)
+{
+    (void)user;
+    zlog_msg(ZLOG_ERROR, "libxl", "disaster (event type %d): %s: %s", (int)type,
+             msg ? msg : "?", strerror(errnoval));
+}
+
+/* --- readiness -------------------------------------------------------------------------------- */
+
+static bool ready_value_ok(const char *v, unsigned len, const char *want)
+{
+    if (len == 0 || len > READY_MAX)
+        return false;
+    for (unsigned i = 0; i < len; i++)
+        if (v[i] < 0x21 || v[i] > 0x7e)
+            return false;
+    return strlen(want) == len && memcmp(v, want, len) == 0;
+}
+
+static void check_ready(struct xen_instance *xi)
+{
+    struct zs_backend *be = xi->be;
+    unsigned len = 0;
+    char *v = xs_read(be->xs, XBT_NULL, xi->ready_path, &len);
+    if (!v)
+        return; /* the watch fires once at registration, before the guest wrote anything */
+    bool ok = ready_value_ok(v, len, xi->id_text);
+    free(v);
+    xs_unwatch(be->xs, xi->ready_path, xi->token);
+    xi->watching_ready = false;
+    if (ok) {
+        zs_backend_ready(xi->inst);
+    } else {
+        xi->exited = true;
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_BAD_READINESS,
+                          "data/zerg/ready is not the instance id");
+    }
+}
+
+static void xs_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct zs_backend *be = arg;
+    char **w;
+    while ((w = xs_check_watch(be->xs)) != NULL) {
+        uint64_t id = strtoull(w[XS_WATCH_TOKEN], NULL, 10);
+        struct xen_instance *xi;
+        LIST_FOREACH(xi, &be->live, link)
+        if (xi->id == id && xi->watching_ready) {
+            check_ready(xi);
+            break;
+        }
+        free(w);
+    }
+}
+
+/* --- creation --------------------------------------------------------------------------------- */
+
+static char *xstrdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int build_config(struct xen_instance *xi, const struct zs_create_args *a)
+{
+    const struct zerg_config *cfg = xi->be->cfg;
+    libxl_domain_config *d = &xi->dcfg;
+    libxl_domain_config_init(d);
+    d->c_info.type = LIBXL_DOMAIN_TYPE_PV;
+    d->c_info.name = xstrdup(xi->name);
+    libxl_uuid_generate(&d->c_info.uuid);
+    /* Key/value pairs under the domain's xenstore home, written by libxl in its creation
+     * transaction: the guest's parameters (docs/guest-contract.md, Xen binding). */
+    char **kv = calloc(11, sizeof(char *));
+    if (!kv)
+        return -1;
+    d->c_info.xsdata = kv;
+    kv[0] = xstrdup("data/zerg/instance");
+    kv[1] = xstrdup(xi->id_text);
+    kv[2] = xstrdup("data/zerg/daemon");
+    kv[3] = xstrdup(a->daemon_id);
+    kv[4] = xstrdup("data/zerg/peer");
+    kv[5] = xstrdup(a->peer ? a->peer : "");
+    kv[6] = xstrdup("data/zerg/vchan");
+    kv[7] = xstrdup("data/zerg/vchan");
+    kv[8] = xstrdup("data/zerg/prefix_bytes");
+    char n[24];
+    snprintf(n, sizeof n, "%zu", a->prefix_len);
+    kv[9] = xstrdup(n);
+    for (int i = 0; i < 10; i++)
+        if (!kv[i])
+            return -1;
+    libxl_domain_build_info_init_type(&d->b_info, LIBXL_DOMAIN_TYPE_PV);
+    d->b_info.max_vcpus = 1;
+    d->b_info.max_memkb = (uint64_t)cfg->xen.memory_mb * 1024;
+    d->b_info.target_memkb = d->b_info.max_memkb;
+    d->b_info.kernel = xstrdup(cfg->xen.kernel);
+    if (cfg->xen.cmdline && cfg->xen.cmdline[0])
+        d->b_info.cmdline = xstrdup(cfg->xen.cmdline);
+    if (!d->c_info.name || !d->b_info.kernel)
+        return -1;
+    /* libxl itself ignores these (xl acts on them); the spawner destroys on shutdown. */
+    d->on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+    d->on_crash = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+    d->on_reboot = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+    return 0;
+}
+
+static void start_destroy(struct xen_instance *xi);
+
+static void on_created(libxl_ctx *ctx, int rc, void *user)
+{
+    (void)ctx;
+    struct xen_instance *xi = user;
+    struct zs_backend *be = xi->be;
+    char detail[96];
+    xi->creating = false;
+    if (rc != 0) {
+        /* libxl tears a failed creation down itself: nothing of ours is left in Xen. */
+        xi->exited = true;
+        if (xi->destroy_wanted) {
+            start_destroy(xi); /* the spawner already ended it; just release */
+            return;
+        }
+        snprintf(detail, sizeof detail, "libxl_domain_create_new: error %d", rc);
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, detail); /* -> destroy() */
+        return;
+    }
+    xi->created = true;
+    char rec[160], uuid[LIBXL_UUID_FMTLEN + 1];
+    snprintf(uuid, sizeof uuid, LIBXL_UUID_FMT, LIBXL__UUID_BYTES(xi->dcfg.c_info.uuid.uuid));
+    snprintf(rec, sizeof rec, "domid=%u uuid=%s name=%s", xi->domid, uuid, xi->name);
+    zs_backend_record(xi->inst, rec);
+    if (xi->destroy_wanted) {
+        start_destroy(xi);
+        return;
+    }
+    /* Both watches before unpause. */
+    if (libxl_evenable_domain_death(be->ctx, xi->domid, 0, &xi->death) != 0) {
+        xi->exited = true;
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "death watch failed");
+        return;
+    }
+    snprintf(xi->ready_path, sizeof xi->ready_path, XS_HOME "/data/zerg/ready", xi->domid);
+    snprintf(xi->token, sizeof xi->token, "%" PRIu64, xi->id);
+    if (!xs_watch(be->xs, xi->ready_path, xi->token)) {
+        xi->exited = true;
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "readiness watch failed");
+        return;
+    }
+    xi->watching_ready = true;
+    if (libxl_domain_unpause(be->ctx, xi->domid, NULL) != 0) {
+        xi->exited = true;
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "unpause failed");
+    }
+}
+
+static int xen_create(struct zs_backend *be, struct zs_instance *inst,
+                      const struct zs_create_args *a, void **priv, char *err, size_t errlen)
+{
+    struct xen_instance *xi = calloc(1, sizeof *xi);
+    if (!xi) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    xi->be = be;
+    xi->inst = inst;
+    xi->id = a->id;
+    snprintf(xi->id_text, sizeof xi->id_text, "%" PRIu64, a->id);
+    snprintf(xi->name, sizeof xi->name, "zerg-%s-%" PRIu64, a->daemon_id, a->id);
+    if (a->prefix_len) {
+        xi->prefix = malloc(a->prefix_len);
+        if (!xi->prefix) {
+            free(xi);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        memcpy(xi->prefix, a->prefix, a->prefix_len);
+        xi->prefix_len = a->prefix_len;
+    }
+    if (build_config(xi, a) < 0) {
+        libxl_domain_config_dispose(&xi->dcfg);
+        free(xi->prefix);
+        free(xi);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    LIST_INSERT_HEAD(&be->live, xi, link);
+    xi->creating = true;
+    libxl_asyncop_how how = {.callback = on_created, .u.for_callback = xi};
+    /* 0 means started, not done; the callback may even run before this returns. */
+    int rc = libxl_domain_create_new(be->ctx, &xi->dcfg, &xi->domid, &how, NULL);
+    if (rc != 0) {
+        LIST_REMOVE(xi, link);
+        libxl_domain_config_dispose(&xi->dcfg);
+        free(xi->prefix);
+        free(xi);
+        snprintf(err, errlen, "libxl_domain_create_new refused: error %d", rc);
+        return -1;
+    }
+    *priv = xi;
+    return 0;
+}
+
+/* --- hand-off: the vchan pump ------------------------------------------------------------- */
+
+/* Moves what it can: from the pair into the vchan, and from the vchan into the pair. */
+static void pump(struct xen_instance *xi)
+{
+    struct evbuffer *in = bufferevent_get_input(xi->pump);
+    uint8_t buf[VCHAN_CHUNK];
+    for (;;) {
+        int space = libxenvchan_buffer_space(xi->vchan);
+        size_t avail = evbuffer_get_length(in);
+        if (space <= 0 || avail == 0)
+            break;
+        size_t n = avail < (size_t)space ? avail : (size_t)space;
+        if (n > sizeof buf)
+            n = sizeof buf;
+        evbuffer_copyout(in, buf, n);
+        int w = libxenvchan_write(xi->vchan, buf, n);
+        if (w <= 0)
+            break;
+        evbuffer_drain(in, (size_t)w);
+    }
+    for (;;) {
+        int ready = libxenvchan_data_ready(xi->vchan);
+        if (ready <= 0)
+            break;
+        int r = libxenvchan_read(xi->vchan, buf, sizeof buf);
+        if (r <= 0)
+            break;
+        bufferevent_write(xi->pump, buf, (size_t)r);
+    }
+    if (!libxenvchan_is_open(xi->vchan) && libxenvchan_data_ready(xi->vchan) == 0) {
+        /* The guest closed its end: pass the EOF on to the proxy's side. */
+        event_del(xi->vchan_ev);
+        bufferevent_flush(xi->pump, EV_WRITE, BEV_FINISHED);
+        bufferevent_free(xi->pump);
+        xi->pump = NULL;
+    }
+}
+
+static void vchan_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct xen_instance *xi = arg;
+    libxenvchan_wait(xi->vchan); /* clears the event; does not block when the fd was readable */
+    if (xi->pump)
+        pump(xi);
+}
+
+static void pump_read_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    pump(arg);
+}
+
+static void pump_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct xen_instance *xi = arg;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        /* The client side is done; the guest sees the vchan close when we destroy it. */
+        pump(xi);
+    }
+}
+
+static int xen_handoff(struct zs_backend *be, struct zs_instance *inst, void *priv,
+                       struct bufferevent **forward)
+{
+    (void)inst;
+    struct xen_instance *xi = priv;
+    char path[96];
+    struct bufferevent *pair[2] = {NULL, NULL};
+    snprintf(path, sizeof path, XS_HOME "/data/zerg/vchan", xi->domid);
+    xi->vchan = libxenvchan_client_init((xentoollog_logger *)be->logger, (int)xi->domid, path);
+    if (!xi->vchan)
+        return -1;
+    if (bufferevent_pair_new(be->base, 0, pair) < 0)
+        return -1;
+    xi->pump = pair[1];
+    xi->vchan_ev = event_new(be->base, libxenvchan_fd_for_select(xi->vchan), EV_READ | EV_PERSIST,
+                             vchan_cb, xi);
+    if (!xi->vchan_ev || event_add(xi->vchan_ev, NULL) < 0) {
+        bufferevent_free(pair[0]);
+        return -1;
+    }
+    bufferevent_setcb(xi->pump, pump_read_cb, NULL, pump_event_cb, xi);
+    bufferevent_enable(xi->pump, EV_READ | EV_WRITE);
+    /* The bytes the proxy already read from the client are the first ones the guest gets. */
+    if (xi->prefix_len)
+        evbuffer_add(bufferevent_get_input(xi->pump), xi->prefix, xi->prefix_len);
+    pump(xi);
+    *forward = pair[0];
+    return 0;
+}
+
+/* --- destroy and release ---------------------------------------------------------------- */
+
+static void on_destroyed(libxl_ctx *ctx, int rc, void *user)
+{
+    (void)ctx;
+    struct xen_instance *xi = user;
+    struct zs_instance *inst = xi->inst;
+    if (rc != 0)
+        zlog_msg(ZLOG_ERROR, "xen", "destroying domain %u (instance %" PRIu64 "): error %d",
+                 xi->domid, xi->id, rc);
+    instance_free(xi);
+    zs_backend_released(inst);
+}
+
+static void start_destroy(struct xen_instance *xi)
+{
+    struct zs_backend *be = xi->be;
+    if (xi->destroying)
+        return;
+    xi->destroying = true;
+    if (xi->watching_ready) {
+        xs_unwatch(be->xs, xi->ready_path, xi->token);
+        xi->watching_ready = false;
+    }
+    if (!xi->created) {
+        /* Creation failed: nothing of ours is left in Xen. Release from the loop. */
+        struct zs_instance *inst = xi->inst;
+        instance_free(xi);
+        zs_backend_released(inst);
+        return;
+    }
+    libxl_asyncop_how how = {.callback = on_destroyed, .u.for_callback = xi};
+    if (libxl_domain_destroy(be->ctx, xi->domid, &how) != 0) {
+        zlog_msg(ZLOG_ERROR, "xen", "libxl_domain_destroy refused for domain %u", xi->domid);
+        struct zs_instance *inst = xi->inst;
+        instance_free(xi);
+        zs_backend_released(inst);
+    }
+}
+
+static void xen_destroy(struct zs_backend *be, struct zs_instance *inst, void *priv)
+{
+    (void)be;
+    (void)inst;
+    struct xen_instance *xi = priv;
+    if (xi->creating) {
+        /* The create callback decides: destroy what it made as soon as it reports. */
+        xi->destroy_wanted = true;
+        return;
+    }
+    start_destroy(xi);
+}
+
+static void instance_free(struct xen_instance *xi)
+{
+    struct zs_backend *be = xi->be;
+    if (xi->death)
+        libxl_evdisable_domain_death(be->ctx, xi->death);
+    if (xi->vchan_ev)
+        event_free(xi->vchan_ev);
+    if (xi->pump)
+        bufferevent_free(xi->pump);
+    if (xi->vchan)
+        libxenvchan_close(xi->vchan);
+    LIST_REMOVE(xi, link);
+    libxl_domain_config_dispose(&xi->dcfg);
+    free(xi->prefix);
+    free(xi);
+}
+
+/* --- orphans, description, init, dispose ------------------------------------------------ */
+
+static int xen_destroy_orphan(struct zs_backend *be, const char *record)
+{
+    unsigned domid;
+    char uuid_text[LIBXL_UUID_FMTLEN + 1];
+    if (sscanf(record, "domid=%u uuid=%36s", &domid, uuid_text) != 2)
+        return -1;
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    if (libxl_domain_info(be->ctx, &info, domid) != 0) {
+        libxl_dominfo_dispose(&info);
+        return 0; /* gone */
+    }
+    char now_uuid[LIBXL_UUID_FMTLEN + 1];
+    snprintf(now_uuid, sizeof now_uuid, LIBXL_UUID_FMT, LIBXL__UUID_BYTES(info.uuid.uuid));
+    libxl_dominfo_dispose(&info);
+    if (strcmp(now_uuid, uuid_text) != 0)
+        return 0; /* the domid was reused by a domain that is not ours */
+    /* Synchronous: the loop is not running yet. */
+    return libxl_domain_destroy(be->ctx, domid, NULL) == 0 ? 1 : -1;
+}
+
+static void xen_describe(struct zs_backend *be, struct zs_instance *inst, void *priv,
+                         struct jsonw *w)
+{
+    (void)be;
+    (void)inst;
+    struct xen_instance *xi = priv;
+    char uuid[LIBXL_UUID_FMTLEN + 1];
+    snprintf(uuid, sizeof uuid, LIBXL_UUID_FMT, LIBXL__UUID_BYTES(xi->dcfg.c_info.uuid.uuid));
+    jsonw_object_begin(w);
+    jsonw_kv_str(w, "name", xi->name);
+    jsonw_kv_str(w, "uuid", uuid);
+    if (xi->created)
+        jsonw_kv_u64(w, "domid", xi->domid);
+    jsonw_kv_bool(w, "vchan", xi->vchan != NULL);
+    jsonw_object_end(w);
+}
+
+static void xen_dispose(struct zs_backend *be)
+{
+    if (!be)
+        return;
+    /* Destroy what is left, synchronously (the loop is no longer running). */
+    while (!LIST_EMPTY(&be->live)) {
+        struct xen_instance *xi = LIST_FIRST(&be->live);
+        if (xi->created)
+            libxl_domain_destroy(be->ctx, xi->domid, NULL);
+        instance_free(xi);
+    }
+    if (be->xs_ev)
+        event_free(be->xs_ev);
+    if (be->sigchld_ev)
+        event_free(be->sigchld_ev);
+    if (be->xs)
+        xs_close(be->xs);
+    if (be->ctx)
+        libxl_ctx_free(be->ctx);
+    if (be->logger)
+        xtl_logger_destroy((xentoollog_logger *)be->logger);
+    free(be);
+}
+
+static int xen_init(struct zs_backend **out, struct zs_spawner *sp, const struct zerg_config *cfg,
+                    struct event_base *base, char *err, size_t errlen)
+{
+    struct zs_backend *be = calloc(1, sizeof *be);
+    if (!be) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    be->sp = sp;
+    be->cfg = cfg;
+    be->base = base;
+    LIST_INIT(&be->live);
+    if (!cfg->xen.kernel || access(cfg->xen.kernel, R_OK) != 0) {
+        snprintf(err, errlen, "xen.kernel %s: %s", cfg->xen.kernel ? cfg->xen.kernel : "(unset)",
+                 strerror(errno));
+        goto fail;
+    }
+    be->logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
+    if (!be->logger ||
+        libxl_ctx_alloc(&be->ctx, LIBXL_VERSION, 0, (xentoollog_logger *)be->logger) != 0) {
+        snprintf(err, errlen, "libxl_ctx_alloc failed (is this a Xen dom0 with xenstored?)");
+        goto fail;
+    }
+    be->hooks = (libxl_osevent_hooks){
+        .fd_register = hook_fd_register,
+        .fd_modify = hook_fd_modify,
+        .fd_deregister = hook_fd_deregister,
+        .timeout_register = hook_timeout_register,
+        .timeout_modify = hook_timeout_modify,
+        .timeout_deregister = hook_timeout_deregister,
+    };
+    libxl_osevent_register_hooks(be->ctx, &be->hooks, be);
+    be->child_hooks = (libxl_childproc_hooks){.chldowner = libxl_sigchld_owner_mainloop};
+    libxl_childproc_setmode(be->ctx, &be->child_hooks, be);
+    be->sigchld_ev = evsignal_new(base, SIGCHLD, sigchld_cb, be);
+    if (!be->sigchld_ev || event_add(be->sigchld_ev, NULL) < 0) {
+        snprintf(err, errlen, "cannot take SIGCHLD on the loop");
+        goto fail;
+    }
+    be->event_hooks = (libxl_event_hooks){
+        .event_occurs_mask = LIBXL_EVENTMASK_ALL,
+        .event_occurs = on_event,
+        .disaster = on_disaster,
+    };
+    libxl_event_register_callbacks(be->ctx, &be->event_hooks, be);
+    be->xs = xs_open(0);
+    if (!be->xs) {
+        snprintf(err, errlen, "xs_open: %s", strerror(errno));
+        goto fail;
+    }
+    be->xs_ev = event_new(base, xs_fileno(be->xs), EV_READ | EV_PERSIST, xs_cb, be);
+    if (!be->xs_ev || event_add(be->xs_ev, NULL) < 0) {
+        snprintf(err, errlen, "cannot watch xenstore on the loop");
+        goto fail;
+    }
+    *out = be;
+    return 0;
+fail:
+    xen_dispose(be);
+    return -1;
+}
+
+const struct zs_backend_ops zs_backend_xen = {
+    .name = "xen",
+    .handoffs = 1u << ZERG_HANDOFF_FORWARD,
+    .init = xen_init,
+    .destroy_orphan = xen_destroy_orphan,
+    .create = xen_create,
+    .handoff = xen_handoff,
+    .destroy = xen_destroy,
+    .describe = xen_describe,
+    .dispose = xen_dispose,
+};
