@@ -5,6 +5,7 @@
 #include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/compare.h"
+#include "vm/module.h"
 #include "vm/rt.h"
 #include "vm/support/bignum.h"
 
@@ -546,4 +547,44 @@ term_t bif_erlang_is_record_3(struct process *p, term_t *args)
     return make_bool(is_atom(args[1]) && is_tuple(t) &&
                      tuple_arity(t) == (uint64_t)small_val(args[2]) && tuple_arity(t) >= 1 &&
                      tuple_elems(t)[0] == args[1]);
+}
+
+/* erlang:fun_info/2 for the items OTP's own code and tests ask about. */
+term_t bif_erlang_fun_info_2(struct process *p, term_t *args)
+{
+    term_t f = args[0], item = args[1];
+    if (!is_fun(f) || !is_atom(item))
+        return bif_badarg(p);
+    term_t *o = boxed_ptr(f);
+    bool ext = header_subtag(o[0]) == SUB_EXPORT;
+    const struct export *e = ext ? (const struct export *)(uintptr_t)o[1] : NULL;
+    const struct fun_entry *fe = ext ? NULL : (const struct fun_entry *)(uintptr_t)o[1];
+    term_t v;
+    if (item == ATOM_arity) {
+        v = make_small(ext ? (sterm_t)e->arity : (sterm_t)(fe->arity - fe->num_free));
+    } else if (item == ATOM_module) {
+        v = ext ? e->module : fe->module->name;
+    } else if (item == ATOM_name) {
+        v = ext ? e->function : fe->function;
+    } else if (item == ATOM_type) {
+        v = ext ? ATOM_external : ATOM_local;
+    } else if (item == ATOM_env) {
+        v = NIL;
+        if (!ext)
+            for (uint32_t i = fe->num_free; i > 0; i--)
+                v = build_cons(&p->builder, o[1 + i], v);
+    } else if (item == ATOM_index) {
+        v = ext ? ATOM_undefined : make_small(fe->old_index);
+    } else if (item == ATOM_uniq) {
+        v = ext ? ATOM_undefined : make_small(fe->old_uniq);
+    } else if (item == ATOM_pid) {
+        v = ext ? ATOM_undefined : make_pid(0);
+    } else {
+        return bif_badarg(p);
+    }
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    el[0] = item;
+    el[1] = v;
+    return t;
 }

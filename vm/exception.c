@@ -4,6 +4,7 @@
 #include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/interp.h"
+#include "vm/map.h"
 
 static term_t location(struct process *p, term_t file, uint32_t line)
 {
@@ -42,12 +43,29 @@ static bool add_frame(struct process *p, term_t **tail, const uintptr_t *pc, boo
     return true;
 }
 
+/* [{error_info, #{module => ...}}]: where erl_erts_errors / erl_stdlib_errors explain a BIF's
+ * failure, as BEAM puts it in the top frame of a failed BIF. */
+static term_t error_info(struct process *p, term_t module)
+{
+    if (!is_atom(module))
+        return NIL;
+    bool erts = module == ATOM_erlang || module == atom_intern("erts_internal", 13);
+    term_t which = erts ? atom_intern("erl_erts_errors", 15) : atom_intern("erl_stdlib_errors", 17);
+    term_t k = ATOM_module, v = which;
+    term_t map = map_from_pairs(&p->builder, &k, &v, 1);
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    el[0] = ATOM_error_info;
+    el[1] = map;
+    return build_cons(&p->builder, t, NIL);
+}
+
 term_t exception_build_trace(struct process *p, const uintptr_t *pc, const uintptr_t *cp, term_t *E)
 {
     term_t trace = NIL;
     term_t *tail = &trace;
     int depth = 0;
-    if (is_tuple(p->exc_top) && tuple_arity(p->exc_top) == 3) {
+    if (is_tuple(p->exc_top) && tuple_arity(p->exc_top) >= 3) {
         /* A failed BIF (or function head): {M, F, Args, []} first. For a function head, its
          * location is that of the func_info instruction at pc. */
         term_t *top = tuple_elems(p->exc_top);
@@ -65,6 +83,8 @@ term_t exception_build_trace(struct process *p, const uintptr_t *pc, const uintp
         el[0] = top[0];
         el[1] = top[1];
         el[2] = top[2];
+        if (tuple_arity(p->exc_top) == 4) /* a failed BIF: explained by error_info */
+            loc = error_info(p, top[0]);
         el[3] = loc;
         term_t cell = build_cons(&p->builder, fr, NIL);
         *tail = cell;
@@ -75,7 +95,7 @@ term_t exception_build_trace(struct process *p, const uintptr_t *pc, const uintp
     }
     if (pc && depth < EXCEPTION_TRACE_DEPTH) {
         term_t args = p->exc_args;
-        if (add_frame(p, &tail, pc, true, is_list(args) || is_nil(args) ? args : THE_NON_VALUE))
+        if (add_frame(p, &tail, pc, true, args))
             depth++;
     }
     if (cp && depth < EXCEPTION_TRACE_DEPTH && add_frame(p, &tail, cp, false, THE_NON_VALUE))

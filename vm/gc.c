@@ -59,7 +59,8 @@ void process_init(struct process *p, uint64_t id, size_t heap_words)
     p->id = id;
     p->dict = NIL;
     p->exc_class = p->exc_reason = p->exc_trace = NIL;
-    p->exc_top = p->exc_args = NIL;
+    p->exc_top = NIL;
+    p->exc_args = THE_NON_VALUE;
     p->exit_reason = NIL;
 }
 

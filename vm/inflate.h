@@ -1,10 +1,6 @@
 /*
  * inflate.h: the one decompression entry the core needs (zlib streams: LitT chunks and
- * compressed external terms).
- *
- * Provided by vm/support's freestanding inflate once it lands (docs/vm-freestanding.md); until
- * then the hosted platform supplies it from Debian's zlib (guest/hosted/inflate_zlib.c), and
- * vm/freestanding-allowed.txt names this symbol as the one temporary exception.
+ * compressed external terms), over vm/support's freestanding inflate.
  */
 #ifndef ZVM_INFLATE_H
 #define ZVM_INFLATE_H

@@ -151,6 +151,47 @@ static term_t mfa_args(struct process *p, term_t m, term_t f, term_t args)
     return t;
 }
 
+/* {M, F, Args, bif}: the top frame of a failed BIF (exception.c adds its error_info). */
+static term_t bif_frame(struct process *p, const struct export *e, term_t args)
+{
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 4, &el);
+    el[0] = e->module;
+    el[1] = e->function;
+    el[2] = args;
+    el[3] = ATOM_true;
+    return t;
+}
+
+/*
+ * The raw stack trace a catch hands to the code in x(3) (BEAM's is an opaque object): here
+ * {'$zvm_raw_trace', Class, CookedTrace}, so raise/2 can recover the class.
+ */
+static term_t raw_trace(struct process *p, term_t cls, term_t cooked)
+{
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 3, &el);
+    el[0] = ATOM_zvm_raw_trace;
+    el[1] = cls;
+    el[2] = cooked;
+    return t;
+}
+
+static bool is_raw_trace(term_t t)
+{
+    return is_tuple(t) && tuple_arity(t) == 3 && tuple_elems(t)[0] == ATOM_zvm_raw_trace;
+}
+
+static term_t raw_trace_cooked(term_t t)
+{
+    return is_raw_trace(t) ? tuple_elems(t)[2] : t;
+}
+
+static term_t raw_trace_class(term_t t)
+{
+    return is_raw_trace(t) ? tuple_elems(t)[1] : ATOM_error;
+}
+
 static bool is_fun_of_arity(term_t f, uint64_t arity)
 {
     if (!is_fun(f))
@@ -246,6 +287,7 @@ void interp_run(struct process *p)
         H(is_tagged_tuple),
         H(build_stacktrace),
         H(raw_raise),
+        H(raise),
         H(get_hd),
         H(get_tl),
         H(put_tuple2),
@@ -278,6 +320,9 @@ void interp_run(struct process *p)
     const uintptr_t *CP;
     double *fr = p->f;
     term_t args[4];
+    struct export *bif_e = NULL;
+    const uintptr_t *bif_ret = NULL;
+    bool bif_tail = false;
 
     /* The process starts by calling the export in x-registers prepared by the caller. */
     {
@@ -312,77 +357,106 @@ void interp_run(struct process *p)
     }
     OP(call_ext)
     {
+        struct export *e = (struct export *)I[2];
+        if (e->bif) {
+            bif_e = e;
+            bif_ret = I + 3;
+            bif_tail = false;
+            goto do_bif;
+        }
         CP = I + 3;
-        JUMP(((struct export *)I[2])->addr);
+        JUMP(e->addr);
     }
     OP(call_ext_last)
     {
+        struct export *e = (struct export *)I[2];
         CP = (const uintptr_t *)(uintptr_t)E[0];
         E += I[3] + 1;
-        JUMP(((struct export *)I[2])->addr);
+        if (e->bif) {
+            bif_e = e;
+            bif_ret = CP;
+            bif_tail = true;
+            goto do_bif;
+        }
+        JUMP(e->addr);
     }
     OP(call_ext_only)
     {
-        JUMP(((struct export *)I[2])->addr);
+        struct export *e = (struct export *)I[2];
+        if (e->bif) {
+            bif_e = e;
+            bif_ret = CP;
+            bif_tail = true;
+            goto do_bif;
+        }
+        JUMP(e->addr);
     }
 
     OP(i_call_bif)
     {
-        /* An export whose function is a BIF, reached by a call: run it and return. */
-        struct export *e = (struct export *)I[1];
-        BIF_COUNT(e);
-        if (e->bif == bif_erlang_apply_3 || e->bif == bif_erlang_apply_2) {
-            term_t m, f, lst;
-            if (e->arity == 3) {
-                m = x[0];
-                f = x[1];
-                lst = x[2];
-            } else {
-                m = THE_NON_VALUE;
-                f = x[0];
-                lst = x[1];
-            }
-            unsigned n = 0;
-            term_t l = lst;
-            for (; is_list(l) && n < MAX_X_REGS - 2; l = CDR(l))
-                n++;
-            if (!is_nil(l)) {
-                p->exc_top = mfa_args(p, e->module, e->function, args_list(p, x, e->arity));
-                RAISE(ATOM_error, ATOM_badarg);
-            }
-            if (m == THE_NON_VALUE) {
-                term_t fun = f;
-                l = lst;
-                for (unsigned i = 0; i < n; i++, l = CDR(l))
-                    x[i] = CAR(l);
-                x[n] = fun;
-                args[0] = n;
-                goto do_call_fun;
-            }
-            if (!is_atom(m) || !is_atom(f)) {
-                p->exc_top = mfa_args(p, e->module, e->function, args_list(p, x, e->arity));
-                RAISE(ATOM_error, ATOM_badarg);
-            }
-            l = lst;
-            for (unsigned i = 0; i < n; i++, l = CDR(l))
-                x[i] = CAR(l);
-            JUMP(export_get(m, f, n)->addr);
+        /* A BIF reached through its export (apply, funs, a call from C): returns to CP. */
+        bif_e = (struct export *)I[1];
+        bif_ret = CP;
+        bif_tail = true;
+        I = NULL; /* no calling instruction: the trace starts at CP */
+        goto do_bif;
+    }
+do_bif : {
+    /*
+     * Runs BIF bif_e with its arguments in x(0..), then continues at bif_ret. I is the calling
+     * instruction (or NULL), so a failure is reported where the call is, as BEAM does.
+     */
+    struct export *e = bif_e;
+    BIF_COUNT(e);
+    if (e->bif == bif_erlang_apply_3 || e->bif == bif_erlang_apply_2) {
+        term_t m, f, lst;
+        if (e->arity == 3) {
+            m = x[0];
+            f = x[1];
+            lst = x[2];
+        } else {
+            m = THE_NON_VALUE;
+            f = x[0];
+            lst = x[1];
         }
-        SYNC();
-        term_t r = e->bif(p, x);
-        RELOAD();
-        if (unlikely(r == THE_NON_VALUE)) {
-            /* A failing BIF is the trace's top frame, unless it exists to raise. */
-            if (!p->exc_trace_given && is_nil(p->exc_top) && !exception_bif_raises(e))
-                p->exc_top = mfa_args(p, e->module, e->function, args_list(p, x, e->arity));
-            I = NULL;
+        unsigned n = 0;
+        term_t l = lst;
+        for (; is_list(l) && n < MAX_X_REGS - 2; l = CDR(l))
+            n++;
+        if (!is_nil(l) || (m != THE_NON_VALUE && (!is_atom(m) || !is_atom(f)))) {
+            p->exc_top = bif_frame(p, e, args_list(p, x, e->arity));
+            p->exc_class = ATOM_error;
+            p->exc_reason = ATOM_badarg;
+            p->exc_trace_given = false;
             goto handle_exception_raised;
         }
-        x[0] = r;
-        I = CP;
-        CP = NULL;
-        DISPATCH();
+        if (!bif_tail)
+            CP = bif_ret;
+        l = lst;
+        for (unsigned i = 0; i < n; i++, l = CDR(l))
+            x[i] = CAR(l);
+        if (m == THE_NON_VALUE) {
+            x[n] = f;
+            args[0] = n;
+            goto do_call_fun;
+        }
+        JUMP(export_get(m, f, n)->addr);
     }
+    SYNC();
+    term_t r = e->bif(p, x);
+    RELOAD();
+    if (unlikely(r == THE_NON_VALUE)) {
+        /* A failing BIF is the trace's top frame, unless it exists to raise. */
+        if (!p->exc_trace_given && is_nil(p->exc_top) && !exception_bif_raises(e))
+            p->exc_top = bif_frame(p, e, args_list(p, x, e->arity));
+        goto handle_exception_raised;
+    }
+    x[0] = r;
+    I = bif_ret;
+    if (bif_tail)
+        CP = NULL;
+    DISPATCH();
+}
 
     OP(i_call_undefined)
     {
@@ -435,7 +509,7 @@ void interp_run(struct process *p)
         if (unlikely(r == THE_NON_VALUE)) {
             if (I[1])
                 JUMP(LABEL(I[1]));
-            p->exc_top = mfa_args(p, e->module, e->function, args_list(p, args, 1));
+            p->exc_top = bif_frame(p, e, args_list(p, args, 1));
             goto handle_exception_raised;
         }
         DST(I[4]) = r;
@@ -453,7 +527,7 @@ void interp_run(struct process *p)
         if (unlikely(r == THE_NON_VALUE)) {
             if (I[1])
                 JUMP(LABEL(I[1]));
-            p->exc_top = mfa_args(p, e->module, e->function, args_list(p, args, 2));
+            p->exc_top = bif_frame(p, e, args_list(p, args, 2));
             goto handle_exception_raised;
         }
         DST(I[5]) = r;
@@ -470,7 +544,7 @@ void interp_run(struct process *p)
         if (unlikely(r == THE_NON_VALUE)) {
             if (I[1])
                 JUMP(LABEL(I[1]));
-            p->exc_top = mfa_args(p, e->module, e->function, args_list(p, args, 1));
+            p->exc_top = bif_frame(p, e, args_list(p, args, 1));
             goto handle_exception_raised;
         }
         DST(I[4]) = r;
@@ -507,7 +581,7 @@ void interp_run(struct process *p)
         if (unlikely(r == THE_NON_VALUE)) {
             if (I[1])
                 JUMP(LABEL(I[1]));
-            p->exc_top = mfa_args(p, e->module, e->function, args_list(p, args, 2));
+            p->exc_top = bif_frame(p, e, args_list(p, args, 2));
             goto handle_exception_raised;
         }
         DST(I[5]) = r;
@@ -526,7 +600,7 @@ void interp_run(struct process *p)
         if (unlikely(r == THE_NON_VALUE)) {
             if (I[1])
                 JUMP(LABEL(I[1]));
-            p->exc_top = mfa_args(p, e->module, e->function, args_list(p, args, 3));
+            p->exc_top = bif_frame(p, e, args_list(p, args, 3));
             goto handle_exception_raised;
         }
         DST(I[6]) = r;
@@ -836,7 +910,7 @@ void interp_run(struct process *p)
             if (x[1] == ATOM_throw) {
                 x[0] = x[2];
             } else if (x[1] == ATOM_error) {
-                x[0] = tuple2(p, ATOM_EXIT, tuple2(p, x[2], x[3]));
+                x[0] = tuple2(p, ATOM_EXIT, tuple2(p, x[2], raw_trace_cooked(x[3])));
             } else {
                 x[0] = tuple2(p, ATOM_EXIT, x[2]);
             }
@@ -845,8 +919,19 @@ void interp_run(struct process *p)
     }
     OP(build_stacktrace)
     {
-        /* Stack traces are built when raised: x(0) already holds the cooked form. */
+        /* Traces are cooked when raised; the raw form only wraps them with their class. */
+        x[0] = raw_trace_cooked(x[0]);
         NEXT(1);
+    }
+    OP(raise)
+    {
+        /* raise Trace Value: rethrow with the class and trace of a caught exception. */
+        term_t raw = SRC(I[1]);
+        p->exc_class = raw_trace_class(raw);
+        p->exc_reason = SRC(I[2]);
+        p->exc_trace = raw_trace_cooked(raw);
+        p->exc_trace_given = true;
+        goto handle_exception_raised;
     }
     OP(raw_raise)
     {
@@ -857,7 +942,7 @@ void interp_run(struct process *p)
         }
         p->exc_class = cls;
         p->exc_reason = x[1];
-        p->exc_trace = x[2];
+        p->exc_trace = raw_trace_cooked(x[2]);
         p->exc_trace_given = true;
         goto handle_exception_raised;
     }
@@ -1056,7 +1141,7 @@ handle_exception_raised : {
     }
     p->exc_trace_given = false;
     p->exc_top = NIL;
-    p->exc_args = NIL;
+    p->exc_args = THE_NON_VALUE;
     /* Find the innermost catch on the stack, and the frame that holds it. */
     term_t *frame = E;
     for (term_t *s = E; s < p->stack_end; s++) {
@@ -1069,7 +1154,7 @@ handle_exception_raised : {
             x[0] = THE_NON_VALUE;
             x[1] = p->exc_class;
             x[2] = p->exc_reason;
-            x[3] = p->exc_trace;
+            x[3] = raw_trace(p, p->exc_class, p->exc_trace);
             JUMP(catch_table_get(catch_index(w)));
         }
     }

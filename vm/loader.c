@@ -608,6 +608,8 @@ static const char *shape_of(unsigned op)
         return "sfl";
     case OP_is_function2:
         return "fss";
+    case OP_raise:
+        return "ss";
     case OP_badmatch:
     case OP_case_end:
     case OP_try_case_end:
@@ -1132,7 +1134,7 @@ static int read_lines(struct ld *ld)
         } else if ((b & 7) == 2) {
             if (v > n_names)
                 return fail(ld, "line table names file %lu of %u", (unsigned long)v, n_names), -1;
-            file = v ? (uint32_t)v - 1 : 0;
+            file = (uint32_t)v; /* 0: the module's own source file */
         } else {
             return fail(ld, "bad line table item"), -1;
         }
@@ -1332,6 +1334,14 @@ struct module *load_module_unregistered(const uint8_t *bytes, size_t len, term_t
         goto out;
     }
     ld.mod->name = ld.atom_tab[1];
+    {
+        size_t n;
+        const char *name = atom_name(ld.mod->name, &n);
+        char buf[ATOM_MAX_CHARS * 4 + 8];
+        memcpy(buf, name, n);
+        memcpy(buf + n, ".erl", 4);
+        ld.mod->own_file = build_string(&ld.mod->lits.builder, buf, n + 4);
+    }
     if (expected != THE_NON_VALUE && expected != ld.mod->name) {
         size_t a, b;
         const char *x = atom_name(ld.mod->name, &a), *y = atom_name(expected, &b);

@@ -171,8 +171,10 @@ const struct func_rec *module_locate(const uintptr_t *pc, struct module **mod, u
         }
         if (l && f && l->code >= f->start && l->line) {
             *line = l->line;
-            if (l->file < m->n_files)
-                *file = m->files[l->file];
+            if (l->file == 0)
+                *file = m->own_file; /* index 0: "<module>.erl", as BEAM reports it */
+            else if (l->file - 1 < m->n_files)
+                *file = m->files[l->file - 1];
         }
         return f;
     }

@@ -68,7 +68,8 @@ struct module {
     uint32_t n_funcs;
     struct line_rec *lines;
     uint32_t n_lines;
-    term_t *files; /* file names as Erlang strings (literals) */
+    term_t *files;   /* file names of the Line chunk (1-based there) as Erlang strings */
+    term_t own_file; /* "<module>.erl": what line file index 0 means */
     uint32_t n_files;
     term_t exports_list;      /* [{F, A}] literal, for module_info(exports) */
     term_t attributes;        /* Attr chunk (a literal list) or [] */

@@ -26,7 +26,7 @@ OBJ_FLAGS_tests_unit_ += -DZVM_TEST_EBIN='"$(abspath $(VM_EBIN))"'
 PROGRAMS += zvm
 TEST_PROGRAMS += zvm
 zvm_SRCS = $(HOSTED_MAIN_SRCS) $(HOSTED_PLATFORM_SRCS) $(VM_CORE_SRCS)
-zvm_LIBS = -lz
+zvm_LIBS =
 
 # The core as a static library, for the freestanding check. Its objects are the release objects
 # zvm is linked from (the recipe is expanded when it runs, after every module.mk is read).
@@ -47,4 +47,3 @@ UNIT_UNDER_TEST_SRCS += $(VM_CORE_SRCS) $(HOSTED_PLATFORM_SRCS)
 .PHONY: bench-vm
 bench-vm: all
 	@bash bench/vm.sh
-ZERG_LIBS += -lz

@@ -1,0 +1,46 @@
+#!/bin/bash
+# budget: 600
+# what: the Erlang corpus (tests/erlang/t_*.erl) on zvm (ASan build), each case checked against stock erl's result
+set -u
+root=${ZERG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+zvm="${ZVM:-$root/build/asan/bin/zvm}"
+out="$root/build/tests/erlang"
+ebin="$out/ebin"
+mkdir -p "$ebin"
+if [ ! -x "$zvm" ]; then
+    echo "FAIL: corpus-setup: $zvm was not built"
+    exit 0
+fi
+if ! erlc -o "$ebin" "$root"/tests/erlang/*.erl > "$out/erlc.log" 2>&1; then
+    echo "FAIL: corpus-setup: erlc failed: $(head -c 400 "$out/erlc.log")"
+    exit 0
+fi
+for src in "$root"/tests/erlang/t_*.erl; do
+    mod=$(basename "$src" .erl)
+    # Each VM runs one module per invocation; a VM that dies loses only that module's cases.
+    # erl writes standard error through its tty layer, which ends lines with CR LF.
+    timeout 120 erl -noshell -pa "$ebin" -run corpus_runner main "$mod" 2>&1 | tr -d '\r' > "$out/$mod.erl.out"
+    timeout 300 "$zvm" -noshell -pa "$ebin" -run corpus_runner main "$mod" > "$out/$mod.zvm.out" 2>&1
+    zrc=$?
+    n=0
+    while IFS= read -r line; do
+        case "$line" in CASE\ *) ;; *) continue ;; esac
+        n=$((n + 1))
+        rest=${line#CASE }
+        name=${rest%% *}
+        expected=${rest#* }
+        got=$(grep -F -m1 -- "CASE $name " "$out/$mod.zvm.out")
+        got=${got#CASE $name }
+        if [ -z "$got" ]; then
+            why=$(grep -v '^CASE ' "$out/$mod.zvm.out" | head -c 300 | tr '\n' ' ')
+            echo "FAIL: $name: no result from zvm (exit $zrc): $why"
+        elif [ "$got" = "$expected" ]; then
+            echo "PASS: $name"
+        else
+            echo "FAIL: $name: zvm gave $(head -c 300 <<<"$got") but erl gave $(head -c 300 <<<"$expected")"
+        fi
+    done < "$out/$mod.erl.out"
+    if [ "$n" = 0 ]; then
+        echo "FAIL: $mod: stock erl ran no case: $(head -c 300 "$out/$mod.erl.out" | tr '\n' ' ')"
+    fi
+done
