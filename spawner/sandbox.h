@@ -9,7 +9,8 @@
  *   (netns "shared"), a pidfd of the parent, the guest command's argv and environment (only
  *   guest.env: nothing is inherited). It validates the guest command (exists, regular file,
  *   executable). sandbox_dispose releases it all and is safe to call twice and after a failed
- *   init; between them the struct must not move (the child reads it after clone).
+ *   init. sandbox_spawn must be called by the process that called sandbox_init (the child
+ *   watches that process's pidfd to know whether its parent is still there).
  * - sandbox_spawn starts one child with clone3(CLONE_PIDFD [| CLONE_NEWPID]), without CLONE_VM.
  *   The child applies the pieces in the order of common/sandbox_pieces.def, each separately;
  *   a REQUIRED piece the kernel refuses ends the child (exit 127) before exec, an OPTIONAL one
