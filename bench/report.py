@@ -273,18 +273,26 @@ class Report:
         rate_cost = ratio(float(pir["ok_per_s"]), float(zr["ok_per_s"]))
         pi_failed = (int(pic["connections"]) - int(pic["status_200"]) +
                      int(pir["connections"]) - int(pir["status_200"]))
+        measured = "boot p50 x%s, boot p99 x%s, rate x%s of shared" % (
+            fmt(boot_cost), fmt(ratio(percentile(piboot, 99), percentile(zboot, 99))),
+            fmt(rate_cost))
+        crowded_pi = [k for k in ("busy_zerg-cycle", "busy_zerg-pi-cycle")
+                      if m.get(k) and int(m[k]) > 75]
         if pi_failed:
-            verdict = ("per-instance failed %d connections (see the reasons above) and costs "
-                       "boot p50 x%s and rate x%s of shared: keep \"shared\" as the default" %
-                       (pi_failed, fmt(boot_cost), fmt(rate_cost)))
+            verdict = ("per-instance failed %d connections (see the reasons above); %s: keep "
+                       "\"shared\" as the default" % (pi_failed, measured))
+        elif crowded_pi:
+            verdict = ("none from this run: the machine was busy with other work during the "
+                       "cycle phases (%s), so this run cannot tell; measured %s. "
+                       "\"shared\" stays the default until a quiet run decides" %
+                       (", ".join("%s=%s%%" % (k[5:], m[k]) for k in crowded_pi), measured))
         elif boot_cost is not None and rate_cost is not None and boot_cost <= 1.10 and \
                 rate_cost >= 0.90:
-            verdict = ("per-instance costs at most 10%% (boot p50 x%.2f, rate x%.2f): it is "
-                       "affordable and isolates better, make it the default" %
-                       (boot_cost, rate_cost))
+            verdict = ("per-instance costs at most 10%% (%s): it is affordable and isolates "
+                       "better, make it the default" % measured)
         else:
-            verdict = ("per-instance costs boot p50 x%s and rate x%s of shared: keep \"shared\" "
-                       "as the default" % (fmt(boot_cost), fmt(rate_cost)))
+            verdict = ("per-instance costs more than 10%% (%s): keep \"shared\" as the default"
+                       % measured)
         print("netns verdict: " + verdict)
 
         exits = {k[5:]: v for k, v in m.items() if k.startswith("exit_")}

@@ -86,7 +86,10 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))
 for s in ss:
     s.close()')
 
-write_config() { # NAME PORT ADMIN_PORT NETNS
+# Guest uids: uid_base + slot. The kernel counts processes per uid machine-wide (RLIMIT_NPROC,
+# here 1), so each bench daemon gets a base of its own, far from the default 900000 that other
+# daemons on this machine (a test suite running meanwhile) use.
+write_config() { # NAME PORT ADMIN_PORT NETNS UID_BASE
     cat >"$work/$1.json" <<EOF
 {
     "daemon": {"id": "bench-$1", "state_dir": "$work/state-$1", "log_level": "info"},
@@ -98,7 +101,7 @@ write_config() { # NAME PORT ADMIN_PORT NETNS
                "serve_timeout_ms": 30000, "memory_mb": 64, "per_client_max": $PER_CLIENT_MAX},
     "backend": {"type": "process"},
     "guest": {"command": ["$bin/zerg-fixture-guest"], "profile": "fixture"},
-    "sandbox": {"netns": "$4"}
+    "sandbox": {"netns": "$4", "uid_base": $5}
 }
 EOF
     "$bin/zerg" check-config "$work/$1.json" >/dev/null || die "bench configuration $1 rejected"
@@ -238,8 +241,8 @@ stop_daemon() { # NAME -> its exit status in $results/meta.env
     echo "per_client_max=$PER_CLIENT_MAX"
 } >"$results/meta.env"
 
-write_config zerg "$P_ZERG" "$A_ZERG" shared
-write_config zerg-pi "$P_ZPI" "$A_ZPI" per-instance
+write_config zerg "$P_ZERG" "$A_ZERG" shared 2100000000
+write_config zerg-pi "$P_ZPI" "$A_ZPI" per-instance 2100010000
 start_zerg zerg
 start_zerg zerg-pi
 "$bin/zbench-inetd" -p "$P_PEER" -g "$bin/zerg-fixture-guest" -l 900 -s >"$results/peer.log" 2>&1 &
