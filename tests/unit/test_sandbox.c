@@ -417,6 +417,28 @@ static void test_zvm_profile_reads_files(void)
     sandbox_dispose(&sb);
 }
 
+/* "zvm" lets a dynamically linked program start (the loader reads its libraries) and end. */
+static void test_zvm_profile_runs_dynamic_binary(void)
+{
+    NEED_ROOT();
+    if (setup_config() < 0)
+        return;
+    fixture_config_zvm(&cfg, &store);
+    static char true_path[] = "/bin/true";
+    store.argv[0] = true_path;
+    struct sandbox sb;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
+    struct guest g;
+    CU_ASSERT_EQUAL_FATAL(guest_start(&sb, 0, &g), 0);
+    CU_ASSERT_EQUAL(guest_report(&g), SANDBOX_EXECED);
+    siginfo_t si = guest_reap(&g);
+    CU_ASSERT_TRUE(exited_with(&si, 0));
+    if (!exited_with(&si, 0))
+        fprintf(stderr, "/bin/true under zvm: code %d status %d\n", si.si_code, si.si_status);
+    sandbox_dispose(&sb);
+}
+
 /* A REQUIRED piece the kernel refuses: the child stops before exec, the verdict says which. */
 static void test_required_refusal_means_no_exec(void)
 {
@@ -760,6 +782,7 @@ static const struct sandbox_test tests[] = {
     T(test_serves_a_request, true),
     T(test_forbidden_calls_killed, true),
     T(test_zvm_profile_reads_files, true),
+    T(test_zvm_profile_runs_dynamic_binary, true),
     T(test_required_refusal_means_no_exec, true),
     T(test_optional_refusal_reported, true),
     T(test_unprivileged_degrades, true),
