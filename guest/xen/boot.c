@@ -64,6 +64,9 @@ void xg_start(start_info_t *si)
     shared_info = (shared_info_t *)shared_info_page;
     /* We never register an event callback, so an upcall would jump to address 0. */
     shared_info->vcpu_info[0].evtchn_upcall_mask = 1;
+    /* Clear the virtual CR0.TS: compiled code (the VM's) may use SSE, and with TS set its
+     * first FPU instruction would trap into a handler we do not have. */
+    xg_hypercall5(__HYPERVISOR_fpu_taskswitch, 0, 0, 0, 0, 0);
     xg_clock_init();
     xg_console_init();
     int status = xg_main();

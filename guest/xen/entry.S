@@ -36,6 +36,7 @@ ELFNOTE(XEN_ELFNOTE_FEATURES, .asciz, "!writable_page_tables")
     .globl _start
 _start:
     cld
+    movq %rsp, xg_boot_rsp(%rip)   /* memory.c keeps the boot stack's page out of its pool */
     leaq xg_stack_top(%rip), %rsp
     movq %rsi, %rdi
     call xg_start
@@ -48,6 +49,12 @@ _start:
     .globl xg_hypercall_page
 xg_hypercall_page:
     .fill 4096, 1, 0xcc
+
+    .section .bss, "aw", @nobits
+    .balign 8
+    .globl xg_boot_rsp
+xg_boot_rsp:
+    .skip 8
 
     .section .bss.stack, "aw", @nobits
     .balign 16

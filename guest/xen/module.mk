@@ -1,13 +1,15 @@
 # guest/xen/: the Xen PV platform layer of the VM (our own code: no Mini-OS, no libc, no
-# interrupts) and, on top of it, zerg-xen-testguest, the test double of an instance that the
-# Xen harness boots. Freestanding objects get their own rules and folder (build/guest-xen/):
-# the generic rules' hosted, sanitized flags do not apply to a kernel image.
+# interrupts) and, on top of it, two test doubles the Xen harness boots: zerg-xen-testguest (an
+# instance: parameters, readiness, vchan HTTP) and zerg-xen-platguest (vm/platform.h on Xen,
+# checked through the zplat_* calls the VM core will make). Freestanding objects get their own
+# rules and folder (build/guest-xen/): the generic rules' hosted, sanitized flags do not apply
+# to a kernel image.
 XG_DIR      := $(BUILD)/guest-xen
 XG_LAYER    := guest/xen/boot.c guest/xen/pvclock.c guest/xen/evtchn.c guest/xen/console.c \
                guest/xen/gnttab.c guest/xen/xenstore.c guest/xen/freestanding.c guest/xen/mem.c \
-               guest/xen/xg_error.c guest/xen/vchan.c
+               guest/xen/xg_error.c guest/xen/vchan.c guest/xen/memory.c guest/xen/heap.c
 XG_ASM      := guest/xen/entry.S
-XG_CFLAGS   := -std=gnu11 -O2 -g $(WARN) -MMD -MP -Iguest/xen -ffreestanding -fno-builtin \
+XG_CFLAGS   := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I. -Iguest/xen -ffreestanding -fno-builtin \
                -fno-tree-loop-distribute-patterns -fno-stack-protector -fno-pic -fno-pie \
                -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-asynchronous-unwind-tables \
                -fno-omit-frame-pointer
@@ -16,6 +18,7 @@ XG_LDFLAGS  := -nostdlib -static -no-pie -Wl,-T,guest/xen/guest.lds -Wl,--build-
 XG_LAYER_OBJS := $(patsubst guest/xen/%.c,$(XG_DIR)/%.o,$(XG_LAYER)) \
                  $(patsubst guest/xen/%.S,$(XG_DIR)/%.o,$(XG_ASM))
 XEN_TESTGUEST := $(XG_DIR)/zerg-xen-testguest
+XEN_PLATGUEST := $(XG_DIR)/zerg-xen-platguest
 
 $(XG_DIR)/%.o: guest/xen/%.c | deps-check
 	@mkdir -p $(@D)
@@ -26,11 +29,14 @@ $(XG_DIR)/%.o: guest/xen/%.S | deps-check
 # The full ELF keeps symbols for debugging; the image booted is stripped.
 $(XEN_TESTGUEST).debug: $(XG_LAYER_OBJS) $(XG_DIR)/testguest.o guest/xen/guest.lds
 	$(CC) $(XG_LDFLAGS) -o $@ $(XG_LAYER_OBJS) $(XG_DIR)/testguest.o -lgcc
-$(XEN_TESTGUEST): $(XEN_TESTGUEST).debug
+$(XEN_PLATGUEST).debug: $(XG_LAYER_OBJS) $(XG_DIR)/platform_xen.o $(XG_DIR)/platguest.o \
+                        guest/xen/guest.lds
+	$(CC) $(XG_LDFLAGS) -o $@ $(XG_LAYER_OBJS) $(XG_DIR)/platform_xen.o $(XG_DIR)/platguest.o -lgcc
+$(XG_DIR)/zerg-xen-%: $(XG_DIR)/zerg-xen-%.debug
 	objcopy --strip-all $< $@
 
-EXTRA_ALL += $(XEN_TESTGUEST)
-XEN_HARNESS_FILES += $(XEN_TESTGUEST)
+EXTRA_ALL += $(XEN_TESTGUEST) $(XEN_PLATGUEST)
+XEN_HARNESS_FILES += $(XEN_TESTGUEST) $(XEN_PLATGUEST)
 
 # The layer's pure pieces are also unit-tested hosted (tests/unit/test_xen_guest.c).
 UNIT_UNDER_TEST_SRCS += guest/xen/freestanding.c guest/xen/xg_error.c

@@ -137,6 +137,29 @@ long xg_vchan_read(struct xg_vchan *v, void *buf, size_t len, uint64_t deadline_
     return (long)n; /* 0: closed and drained */
 }
 
+long xg_vchan_write_some(struct xg_vchan *v, const void *buf, size_t len)
+{
+    if (client_closed(v))
+        return XG_EIO;
+    volatile struct ring_shared *r = &shared(v)->right;
+    uint32_t cons = r->cons, prod = r->prod;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    uint32_t used = prod - cons;
+    if (used > (1u << RIGHT_ORDER))
+        return XG_EIO; /* the client corrupted the indexes */
+    size_t n = (1u << RIGHT_ORDER) - used;
+    if (n > len)
+        n = len;
+    const char *in = buf;
+    for (size_t i = 0; i < n; i++)
+        right_buf(v)[(prod + i) & ((1u << RIGHT_ORDER) - 1)] = in[i];
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    r->prod = prod + (uint32_t)n;
+    if (n)
+        notify_client(v, VCHAN_NOTIFY_WRITE);
+    return (long)n;
+}
+
 int xg_vchan_write_all(struct xg_vchan *v, const void *buf, size_t len, uint64_t deadline_ns)
 {
     const char *in = buf;
@@ -144,26 +167,29 @@ int xg_vchan_write_all(struct xg_vchan *v, const void *buf, size_t len, uint64_t
         int rc = wait_for(v, writable, VCHAN_NOTIFY_READ, deadline_ns);
         if (rc)
             return rc;
-        if (client_closed(v))
-            return XG_EIO;
-        volatile struct ring_shared *r = &shared(v)->right;
-        uint32_t cons = r->cons, prod = r->prod;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        uint32_t used = prod - cons;
-        if (used > (1u << RIGHT_ORDER))
-            return XG_EIO;
-        size_t n = (1u << RIGHT_ORDER) - used;
-        if (n > len)
-            n = len;
-        for (size_t i = 0; i < n; i++)
-            right_buf(v)[(prod + i) & ((1u << RIGHT_ORDER) - 1)] = in[i];
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        r->prod = prod + (uint32_t)n;
-        notify_client(v, VCHAN_NOTIFY_WRITE);
+        long n = xg_vchan_write_some(v, in, len);
+        if (n < 0)
+            return (int)n;
         in += n;
-        len -= n;
+        len -= (size_t)n;
     }
     return 0;
+}
+
+unsigned xg_vchan_readiness(struct xg_vchan *v, unsigned want)
+{
+    unsigned ready = (readable(v) ? 1u : 0u) | (writable(v) ? 2u : 0u);
+    uint8_t ask = 0;
+    if ((want & 1) && !(ready & 1))
+        ask |= VCHAN_NOTIFY_WRITE;
+    if ((want & 2) && !(ready & 2))
+        ask |= VCHAN_NOTIFY_READ;
+    if (ask) {
+        __atomic_fetch_or((uint8_t *)&shared(v)->cli_notify, ask, __ATOMIC_SEQ_CST);
+        /* Re-check after asking: the client may have acted in between. */
+        ready = (readable(v) ? 1u : 0u) | (writable(v) ? 2u : 0u);
+    }
+    return ready;
 }
 
 void xg_vchan_close(struct xg_vchan *v, uint64_t deadline_ns)

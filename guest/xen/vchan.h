@@ -34,6 +34,13 @@ int xg_vchan_server_init(struct xg_vchan *v, void *page, domid_t client, const c
                          uint64_t deadline_ns);
 long xg_vchan_read(struct xg_vchan *v, void *buf, size_t len, uint64_t deadline_ns);
 int xg_vchan_write_all(struct xg_vchan *v, const void *buf, size_t len, uint64_t deadline_ns);
+/* Non-blocking forms for an event loop (the VM's platform): bytes written now (0 when the ring
+ * is full), or XG_EIO once the client has gone. */
+long xg_vchan_write_some(struct xg_vchan *v, const void *buf, size_t len);
+/* Readiness now, as a mask: 1 readable (data or closed), 2 writable. Asks the client, through
+ * the notify byte, to signal the ones in `want` that are not ready, so a poll on v->port wakes
+ * when they become ready. */
+unsigned xg_vchan_readiness(struct xg_vchan *v, unsigned want);
 /* Waits (bounded) until the client has taken everything written, then marks us closed. */
 void xg_vchan_close(struct xg_vchan *v, uint64_t deadline_ns);
 

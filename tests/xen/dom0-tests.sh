@@ -10,6 +10,8 @@
 #   vchan-serve-N     the guest serves one HTTP request over a vchan (its server end, granted
 #                     page + event channel published in xenstore; zerg-xen-vchan-get is the
 #                     dom0 client), then powers off by itself and is gone
+#   platform-xen      zerg-xen-platguest checks vm/platform.h on Xen (memory, heap, clocks,
+#                     wait, code, I/O handles) and serves a request through zplat_* calls
 #   testguest-bad-params  a guest started without its instance parameter crashes and says why
 #   no-domains-left   only Domain-0 remains at the end
 . /zerg/params
@@ -100,40 +102,46 @@ while [ $i -le "$cycles" ]; do
     i=$((i + 1))
 done
 
+# vchan_serve CASE KERNEL NAME SERVED_LINE: a guest that publishes a vchan and serves one HTTP
+# request over it (zerg-xen-vchan-get is the dom0 client and prints its own PASS/FAIL line),
+# then powers off by itself and is gone, leaving SERVED_LINE on its console.
 vchan_serve() {
-    i=$1
-    name=zerg-vc-$i inst=vc-inst-$i
-    xl create -q -p "$cfg" "name=\"$name\"" >/tmp/xl-vc-$i.log 2>&1 || {
-        echo "FAIL: vchan-serve-$i: xl create failed: $(tail -n 1 /tmp/xl-vc-$i.log)"
+    case_name=$1 kernel=$2 name=$3 served=$4
+    inst=$name-inst
+    xl create -q -p "$cfg" "name=\"$name\"" "kernel=\"$kernel\"" >/tmp/xl-$name.log 2>&1 || {
+        echo "FAIL: $case_name: xl create failed: $(tail -n 1 /tmp/xl-$name.log)"
         return
     }
     domid=$(xl domid "$name")
     dp=/local/domain/$domid
     xenstore-write "$dp/data/zerg/instance" "$inst" "$dp/data/zerg/serve" vchan
     xl unpause "$domid"
-    if ! wait_for '[ "$(xenstore-read $dp/data/zerg/ready 2>/dev/null)" = "$inst" ]' 1000; then
-        echo "FAIL: vchan-serve-$i: never ready (domid $domid)"
+    if ! wait_for '[ "$(xenstore-read $dp/data/zerg/ready 2>/dev/null)" = "$inst" ]' 2000; then
+        echo "FAIL: $case_name: never ready (domid $domid)" \
+            "$(grep -h 'FAILED\|error' "$consoles/guest-$name.log" 2>/dev/null | tail -n 1)"
         xl destroy "$domid"
         return
     fi
-    # The client prints its own PASS/FAIL line (vchan-get-INSTANCE).
-    if ! /zerg/zerg-xen-vchan-get "$domid" "$dp/data/zerg/vchan" "$inst" 2>/tmp/vchan-$i.err; then
-        echo "FAIL: vchan-serve-$i: no valid answer over vchan $(tr '\n' ' ' </tmp/vchan-$i.err)"
+    if ! /zerg/zerg-xen-vchan-get "$domid" "$dp/data/zerg/vchan" "$inst" 2>/tmp/vchan-$name.err
+    then
+        echo "FAIL: $case_name: no valid answer over vchan $(tr '\n' ' ' </tmp/vchan-$name.err)"
         wait_for "! listed $domid" 1000 || xl destroy "$domid"
     elif ! wait_for "! listed $domid" 1000; then
-        echo "FAIL: vchan-serve-$i: guest did not power off after serving"
+        echo "FAIL: $case_name: guest did not power off after serving"
         xl destroy "$domid"
-    elif ! console_has "$name" "instance=$inst served one request"; then
-        echo "FAIL: vchan-serve-$i: no 'served' line on the guest console"
+    elif ! wait_for "console_has $name '$served'" 200; then
+        echo "FAIL: $case_name: no '$served' line on the guest console:" \
+            "$(tail -n 1 "$consoles/guest-$name.log" 2>/dev/null)"
     else
-        echo "PASS: vchan-serve-$i"
+        echo "PASS: $case_name"
     fi
 }
-i=1
-while [ $i -le 2 ]; do
-    vchan_serve $i
-    i=$((i + 1))
+for i in 1 2; do
+    vchan_serve vchan-serve-$i "$guest" zerg-vc-$i "served one request"
 done
+# vm/platform.h on Xen: memory beyond the boot mapping, heap, clocks, wait, code, I/O handles.
+vchan_serve platform-xen /zerg/zerg-xen-platguest zerg-plat "all checks passed"
+grep -h "zerg-platguest:" "$consoles/guest-zerg-plat.log" 2>/dev/null | sed 's/^/TIME: /'
 
 # A guest without its instance parameter must fail visibly: crashed, reason in xenstore and on
 # its console. on_crash=preserve keeps it around to be inspected.

@@ -1,0 +1,230 @@
+/*
+ * platform_xen: vm/platform.h on the Xen PV guest layer. One thread, no interrupts: the VM's
+ * idle state is zplat_wait(), which blocks in SCHEDOP_poll on the event channels of the watched
+ * handles until the nearest deadline, as LING did.
+ */
+#include "platform_xen.h"
+
+#include "boot.h"
+#include "console.h"
+#include "evtchn.h"
+#include "freestanding.h"
+#include "heap.h"
+#include "memory.h"
+#include "pvclock.h"
+
+struct handle {
+    struct xg_vchan *vchan; /* NULL: free slot */
+    unsigned interest;      /* mask of enum zplat_io_interest */
+};
+
+static struct handle handles[XG_MAX_HANDLES];
+
+extern const struct xg_code_module xg_code_start[], xg_code_end[];
+
+int xg_platform_init(void)
+{
+    return xg_memory_init();
+}
+
+zplat_handle_t xg_platform_adopt_vchan(struct xg_vchan *v)
+{
+    for (int h = 0; h < XG_MAX_HANDLES; h++) {
+        if (!handles[h].vchan) {
+            handles[h] = (struct handle){.vchan = v};
+            return h;
+        }
+    }
+    return ZPLAT_EINVAL;
+}
+
+/* --- memory --- */
+
+static size_t pages_for(size_t bytes)
+{
+    return bytes == 0 ? 1 : (bytes + ZPLAT_PAGE_SIZE - 1) / ZPLAT_PAGE_SIZE;
+}
+
+void *zplat_pages_alloc(size_t bytes)
+{
+    if (bytes > SIZE_MAX - ZPLAT_PAGE_SIZE)
+        return NULL;
+    return xg_pages_alloc(pages_for(bytes));
+}
+
+void zplat_pages_free(void *p, size_t bytes)
+{
+    if (p)
+        xg_pages_free(p, pages_for(bytes));
+}
+
+void *zplat_alloc(size_t bytes)
+{
+    return xg_malloc(bytes);
+}
+
+void *zplat_realloc(void *p, size_t bytes)
+{
+    return xg_realloc(p, bytes);
+}
+
+void zplat_free(void *p)
+{
+    xg_free(p);
+}
+
+/* --- clocks --- */
+
+uint64_t zplat_monotonic_ns(void)
+{
+    return xg_clock_ns() - xg_boot_ns();
+}
+
+uint64_t zplat_wall_ns(void)
+{
+    return xg_wall_ns();
+}
+
+/* --- console --- */
+
+void zplat_console_write(enum zplat_stream stream, const void *buf, size_t len)
+{
+    (void)stream; /* one console ring carries both */
+    xg_console_write(buf, len);
+}
+
+/* --- I/O handles --- */
+
+static struct handle *lookup(zplat_handle_t h)
+{
+    if (h < 0 || h >= XG_MAX_HANDLES || !handles[h].vchan)
+        return NULL;
+    return &handles[h];
+}
+
+static long io_error(long err)
+{
+    switch (err) {
+    case XG_ETIMEDOUT:
+        return ZPLAT_EAGAIN;
+    case XG_EINVAL:
+        return ZPLAT_EINVAL;
+    default:
+        return ZPLAT_EIO;
+    }
+}
+
+long zplat_io_read(zplat_handle_t h, void *buf, size_t len)
+{
+    struct handle *hd = lookup(h);
+    if (!hd || !buf)
+        return ZPLAT_EINVAL;
+    if (len == 0)
+        return 0;
+    long n = xg_vchan_read(hd->vchan, buf, len, 0); /* deadline 0: do not block */
+    return n < 0 ? io_error(n) : n;
+}
+
+long zplat_io_write(zplat_handle_t h, const void *buf, size_t len)
+{
+    struct handle *hd = lookup(h);
+    if (!hd || !buf)
+        return ZPLAT_EINVAL;
+    long n = xg_vchan_write_some(hd->vchan, buf, len);
+    return n < 0 ? ZPLAT_ECLOSED : n;
+}
+
+int zplat_io_watch(zplat_handle_t h, unsigned interest)
+{
+    struct handle *hd = lookup(h);
+    if (!hd || (interest & ~(unsigned)(ZPLAT_IO_READ | ZPLAT_IO_WRITE)))
+        return ZPLAT_EINVAL;
+    hd->interest = interest;
+    return 0;
+}
+
+int zplat_io_close(zplat_handle_t h)
+{
+    struct handle *hd = lookup(h);
+    if (!hd)
+        return ZPLAT_EINVAL;
+    /* Give the client a second to take what is still in the ring. */
+    xg_vchan_close(hd->vchan, xg_clock_ns() + 1000000000ull);
+    *hd = (struct handle){0};
+    return 0;
+}
+
+/* --- waiting --- */
+
+static int collect(struct zplat_event *events, int max)
+{
+    int n = 0;
+    for (int h = 0; h < XG_MAX_HANDLES && n < max; h++) {
+        if (!handles[h].vchan || !handles[h].interest)
+            continue;
+        unsigned ready = xg_vchan_readiness(handles[h].vchan, handles[h].interest);
+        ready &= handles[h].interest;
+        if (ready)
+            events[n++] = (struct zplat_event){.handle = h, .ready = ready};
+    }
+    return n;
+}
+
+int zplat_wait(uint64_t deadline_ns, struct zplat_event *events, int max)
+{
+    evtchn_port_t ports[XG_MAX_HANDLES];
+    unsigned nports = 0;
+    int n = collect(events, max);
+    if (n)
+        return n;
+    for (int h = 0; h < XG_MAX_HANDLES; h++)
+        if (handles[h].vchan && handles[h].interest)
+            ports[nports++] = handles[h].vchan->port;
+    if (nports == 0 && deadline_ns == UINT64_MAX)
+        return 0; /* nothing can ever wake us: let the core decide */
+    for (unsigned i = 0; i < nports; i++)
+        if (xg_evtchn_test_and_clear(ports[i]))
+            return collect(events, max); /* something came since the check above */
+    uint64_t boot = xg_boot_ns(), until = UINT64_MAX;
+    if (deadline_ns != UINT64_MAX)
+        until = deadline_ns > UINT64_MAX - boot ? UINT64_MAX - 1 : deadline_ns + boot;
+    xg_evtchn_poll(ports, nports, until);
+    return collect(events, max);
+}
+
+/* --- code --- */
+
+int zplat_code_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len)
+{
+    for (const struct xg_code_module *m = xg_code_start; m < xg_code_end; m++) {
+        if (xg_strlen(m->name) == name_len && memcmp(m->name, name, name_len) == 0) {
+            *bytes = m->bytes;
+            *len = (size_t)m->len;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void zplat_code_release(const uint8_t *bytes, size_t len)
+{
+    (void)bytes; /* the modules are part of the image */
+    (void)len;
+}
+
+/* --- ending --- */
+
+void zplat_exit(int status)
+{
+    xg_console_flush();
+    xg_shutdown(status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+}
+
+void zplat_panic(const char *msg)
+{
+    static const char prefix[] = "zvm panic: ";
+    xg_console_write(prefix, sizeof prefix - 1);
+    xg_console_write(msg, xg_strlen(msg));
+    xg_console_write("\n", 1);
+    zplat_exit(70);
+}
