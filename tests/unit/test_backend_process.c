@@ -503,10 +503,23 @@ static const struct backend_test tests[] = {
 };
 #undef T
 
+/* The state directory the tests' spawners made: its lock and (empty) record directory. */
+static int remove_state_dir(void)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/zerg-test.lock", store.state_dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/zerg-test", store.state_dir);
+    rmdir(path);
+    if (store.state_dir[0])
+        rmdir(store.state_dir);
+    return 0;
+}
+
 void unit_register_backend_process(void)
 {
     bool root = geteuid() == 0;
-    CU_pSuite s = CU_add_suite("backend_process", NULL, NULL);
+    CU_pSuite s = CU_add_suite("backend_process", NULL, remove_state_dir);
     if (!s)
         unit_fatal("backend_process");
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
