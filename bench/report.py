@@ -198,7 +198,7 @@ class Report:
                  show_ratio=False)
         self.row("cycle: distinct instances", int(zc["distinct_instances"]),
                  int(pc["distinct_instances"]), show_ratio=False)
-        self.row("cycle: instances reaped (log)", len(zcyc), len(pcyc), show_ratio=False)
+        self.row("cycle: reaped after ready (log)", len(zcyc), len(pcyc), show_ratio=False)
 
         zr, pr = self.summary("zerg-rate"), self.summary("peer-rate")
         label = "rate C=%s %ss" % (m.get("rate_c"), m.get("rate_s"))
