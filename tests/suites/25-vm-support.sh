@@ -66,3 +66,30 @@ group bignum 1500
 group float_fmt 3000
 group float_parse 4000
 [ -s "$work/inflate.vec" ] && group inflate "$work/inflate.vec"
+
+# libm: musl's (ours) vs glibc's (stock erl). Exact agreement is not expected everywhere; each
+# function has a measured bound in ulp (docs/vm-freestanding.md), and badarith must agree.
+libm_bound() {
+    case $1 in
+    math_sqrt | math_ceil | math_floor | math_fmod) echo 0 ;;
+    math_erfc) echo 3 ;;
+    math_sinh | math_cosh | math_tanh | math_log10) echo 2 ;;
+    *) echo 1 ;;
+    esac
+}
+if "$drv" libm 5000 >"$work/libm.c.out" 2>"$work/libm.err" &&
+    erl_run main "$work/libm.c.out" "$work/libm.erl.out" 2>>"$work/libm.err" &&
+    erl_run ulp "$work/libm.c.out" "$work/libm.erl.out" >"$work/libm.stats" 2>>"$work/libm.err" &&
+    [ -s "$work/libm.stats" ]; then
+    while read -r fn total exact maxulp errmis; do
+        bound=$(libm_bound "$fn")
+        pct=$(awk -v e="$exact" -v t="$total" 'BEGIN { printf "%.2f", 100 * e / t }')
+        if [ "$errmis" -eq 0 ] && [ "$maxulp" -le "$bound" ]; then
+            echo "PASS: libm/$fn ($exact of $total bit-identical to erl ($pct%), max $maxulp ulp <= $bound)"
+        else
+            echo "FAIL: libm/$fn: max $maxulp ulp (bound $bound), $errmis badarith disagreements of $total"
+        fi
+    done <"$work/libm.stats"
+else
+    echo "FAIL: libm: $(head -c 300 "$work/libm.err")"
+fi

@@ -2,7 +2,7 @@
 %% (`OP ARGS = RESULT`) and prints the line as Erlang would. The suite diffs the two outputs.
 %% Usage: erl -noshell -pa DIR -run check main IN OUT -s init stop
 -module(check).
--export([main/1, gen_inflate/1]).
+-export([main/1, gen_inflate/1, ulp/1]).
 
 main([In, Out]) ->
     {ok, Bin} = file:read_file(In),
@@ -58,6 +58,9 @@ result("l2f", [Text]) ->
     try list_to_float(Text) of F -> bits(F) catch error:badarg -> "badarg" end;
 result("inflate", [Z]) -> hex(zlib:uncompress(unhex(Z)));
 result("deflate", [Z]) -> hex(zlib:uncompress(unhex(Z)));
+result("math_" ++ Name, Args) ->
+    Fs = [begin <<F/float>> = <<(list_to_integer(A, 16)):64>>, F end || A <- Args],
+    try apply(math, list_to_atom(Name), Fs) of R -> bits(R) catch error:badarith -> "badarith" end;
 result(Op, _) -> "unknown op " ++ Op.
 
 fmt_opts("list") -> [{scientific, 20}];
@@ -116,3 +119,31 @@ crypto_free_random(N) -> list_to_binary([rand:uniform(256) - 1 || _ <- lists:seq
 
 hex(<<>>) -> "-";
 hex(B) -> string:lowercase(binary:encode_hex(B)).
+
+%% ulp([Ours, Erls]): per math function, how our results compare with stock erl's:
+%% `NAME TOTAL EXACT MAXULP ERRMISMATCH` (ERRMISMATCH: one side badarith, the other not).
+ulp([Ours, Erls]) ->
+    {ok, A} = file:read_file(Ours),
+    {ok, B} = file:read_file(Erls),
+    La = binary:split(A, <<"\n">>, [global, trim_all]),
+    Lb = binary:split(B, <<"\n">>, [global, trim_all]),
+    Stats = lists:foldl(fun({X, Y}, Acc) ->
+                                [Op | _] = binary:split(X, <<" ">>),
+                                RX = lists:last(binary:split(X, <<" = ">>)),
+                                RY = lists:last(binary:split(Y, <<" = ">>)),
+                                {T, E, M, Err} = maps:get(Op, Acc, {0, 0, 0, 0}),
+                                S = case {RX, RY} of
+                                        {Same, Same} -> {T + 1, E + 1, M, Err};
+                                        {<<"badarith">>, _} -> {T + 1, E, M, Err + 1};
+                                        {_, <<"badarith">>} -> {T + 1, E, M, Err + 1};
+                                        _ -> {T + 1, E, max(M, ulps(RX, RY)), Err}
+                                    end,
+                                Acc#{Op => S}
+                        end, #{}, lists:zip(La, Lb)),
+    [io:format("~s ~w ~w ~w ~w~n", [Op, T, E, M, Err])
+     || {Op, {T, E, M, Err}} <- lists:sort(maps:to_list(Stats))],
+    ok.
+
+ulps(X, Y) -> abs(ordered(binary_to_integer(X, 16)) - ordered(binary_to_integer(Y, 16))).
+ordered(B) when B >= 1 bsl 63 -> (1 bsl 63) - B;
+ordered(B) -> B.

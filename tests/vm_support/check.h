@@ -19,6 +19,7 @@ void check_die(const char *what) __attribute__((noreturn));
 void check_bignum(unsigned count);
 void check_float_fmt(unsigned count);
 void check_float_parse(unsigned count);
+void check_libm(unsigned count);
 /* Reads `HEXZLIB HEXPLAIN` lines from path, prints `inflate N = ok|error...` lines. */
 int check_inflate(const char *path);
 

@@ -1,6 +1,6 @@
 /*
  * vm-support-check: the cross-check driver of vm/support (test flavour).
- *   vm-support-check GROUP [COUNT]     GROUP: bignum | float_fmt | float_parse
+ *   vm-support-check GROUP [COUNT]     GROUP: bignum | float_fmt | float_parse | libm
  *   vm-support-check inflate FILE
  * Prints the group's lines on stdout; exits 2 on a usage or internal error.
  */
@@ -53,6 +53,8 @@ int main(int argc, char **argv)
         check_float_fmt(count);
     else if (strcmp(argv[1], "float_parse") == 0)
         check_float_parse(count);
+    else if (strcmp(argv[1], "libm") == 0)
+        check_libm(count);
     else if (strcmp(argv[1], "inflate") == 0 && argc > 2)
         return check_inflate(argv[2]);
     else

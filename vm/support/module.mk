@@ -1,13 +1,32 @@
 # vm/support: the VM's freestanding support library (bignums, float text, inflate, libm choice).
 # VM_SUPPORT_SRCS is what the VM library links; every object must stay freestanding (no libc
 # beyond the memcpy class): docs/vm-freestanding.md.
-VM_SUPPORT_SRCS = vm/support/bignum.c vm/support/float_fmt.c vm/support/float_parse.c vm/support/inflate.c
+VM_SUPPORT_SRCS = vm/support/bignum.c vm/support/float_fmt.c vm/support/float_parse.c \
+                  vm/support/inflate.c
 UNIT_UNDER_TEST_SRCS += $(VM_SUPPORT_SRCS)
+
+# libm for the guest and the host alike: musl's math members (Debian musl-dev), partially
+# linked into one object whose only globals are the zm_-renamed entry points (vmath.h).
+# The math BIFs link VM_LIBM_SRCS (Erlang's error rule) and $(VM_LIBM_OBJ) (one flavour: it is
+# not our code, so it is not instrumented); kept apart from VM_SUPPORT_SRCS so that linking
+# the rest does not require the object.
+MUSL_LIBC_A     ?= /usr/lib/x86_64-linux-musl/libc.a
+VM_LIBM_FUNCS   := sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp log \
+                   log2 log10 pow sqrt erf erfc ceil floor fmod
+VM_LIBM_OBJ     := $(BUILD)/lib/vm-libm.o
+$(VM_LIBM_OBJ): vm/support/module.mk | deps-check
+	@mkdir -p $(@D)
+	ld -r $(addprefix -u ,$(VM_LIBM_FUNCS)) -o $@.all $(MUSL_LIBC_A)
+	objcopy $(foreach f,$(VM_LIBM_FUNCS),--redefine-sym $(f)=zm_$(f) -G zm_$(f)) $@.all $@
+	@rm -f $@.all
+VM_LIBM_SRCS    := vm/support/vmath.c
+EXTRA_ALL += $(VM_LIBM_OBJ)
 # Same code-generation limits as the VM core (vm/module.mk): no stack protector (no
 # __stack_chk_fail in a guest). Builtins stay on so small memcpy calls inline.
 OBJ_FLAGS_vm_support_ = -fno-stack-protector -fno-tree-loop-distribute-patterns
 
 # The cross-check driver (test flavour) against stock erl: tests/suites/25-vm-support.sh.
 TEST_PROGRAMS += vm-support-check
-vm-support-check_SRCS = $(sort $(wildcard tests/vm_support/*.c)) $(VM_SUPPORT_SRCS)
+vm-support-check_SRCS = $(sort $(wildcard tests/vm_support/*.c)) $(VM_SUPPORT_SRCS) $(VM_LIBM_SRCS)
 vm-support-check_LIBS = -lm
+$(ASAN)/bin/vm-support-check: $(VM_LIBM_OBJ)
