@@ -60,7 +60,7 @@ xg_boot_rsp:
     .balign 16
     .globl xg_stack_bottom
 xg_stack_bottom:
-    .skip 65536
+    .skip 262144 /* the VM core's C recursion (GC, compare, printing) runs here too */
     .globl xg_stack_top
 xg_stack_top:
 

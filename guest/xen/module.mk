@@ -35,8 +35,28 @@ $(XEN_PLATGUEST).debug: $(XG_LAYER_OBJS) $(XG_DIR)/platform_xen.o $(XG_DIR)/plat
 $(XG_DIR)/zerg-xen-%: $(XG_DIR)/zerg-xen-%.debug
 	objcopy --strip-all $< $@
 
+# zerg-xen-zvm: the VM core (libzvm-core.a, vm/) on this platform, with the modules it runs
+# linked in: the VM's own init, the harness's Erlang test module, and stock OTP's lists.
+XEN_ZVM       := $(XG_DIR)/zerg-xen-zvm
+XEN_ZVM_BEAMS := $(BUILD)/vm/ebin/zvm_init.beam $(XG_DIR)/ebin/xen_hello.beam \
+                 $(XG_DIR)/ebin/lists.beam
+$(XG_DIR)/ebin/xen_hello.beam: tests/xen/erl/xen_hello.erl | deps-check
+	@mkdir -p $(@D)
+	erlc -o $(@D) $<
+$(XG_DIR)/ebin/lists.beam: | deps-check
+	@mkdir -p $(@D)
+	cp "$$(ls /usr/lib/erlang/lib/stdlib-*/ebin/lists.beam | head -n 1)" $@
+$(XG_DIR)/zvm_code.S: guest/xen/gen_code_table.sh $(XEN_ZVM_BEAMS)
+	sh guest/xen/gen_code_table.sh $(XEN_ZVM_BEAMS) > $@.tmp && mv $@.tmp $@
+$(XG_DIR)/zvm_code.o: $(XG_DIR)/zvm_code.S
+	$(CC) $(XG_CFLAGS) -c $< -o $@
+$(XEN_ZVM).debug: $(XG_LAYER_OBJS) $(XG_DIR)/platform_xen.o $(XG_DIR)/zvm_xen.o \
+                  $(XG_DIR)/zvm_code.o $(BUILD)/lib/libzvm-core.a guest/xen/guest.lds
+	$(CC) $(XG_LDFLAGS) -o $@ $(XG_LAYER_OBJS) $(XG_DIR)/platform_xen.o $(XG_DIR)/zvm_xen.o \
+	    $(XG_DIR)/zvm_code.o $(BUILD)/lib/libzvm-core.a -lgcc
+
 EXTRA_ALL += $(XEN_TESTGUEST) $(XEN_PLATGUEST)
-XEN_HARNESS_FILES += $(XEN_TESTGUEST) $(XEN_PLATGUEST)
+XEN_HARNESS_FILES += $(XEN_TESTGUEST) $(XEN_PLATGUEST) $(XEN_ZVM)
 
 # The layer's pure pieces are also unit-tested hosted (tests/unit/test_xen_guest.c).
 UNIT_UNDER_TEST_SRCS += guest/xen/freestanding.c guest/xen/xg_error.c

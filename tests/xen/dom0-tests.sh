@@ -12,6 +12,8 @@
 #                     dom0 client), then powers off by itself and is gone
 #   platform-xen      zerg-xen-platguest checks vm/platform.h on Xen (memory, heap, clocks,
 #                     wait, code, I/O handles) and serves a request through zplat_* calls
+#   zvm-on-xen        the zvm VM core on the Xen platform layer runs an Erlang module linked
+#                     into its image (tests/xen/erl/xen_hello.erl), prints its term, halts(0)
 #   testguest-bad-params  a guest started without its instance parameter crashes and says why
 #   no-domains-left   only Domain-0 remains at the end
 . /zerg/params
@@ -142,6 +144,41 @@ done
 # vm/platform.h on Xen: memory beyond the boot mapping, heap, clocks, wait, code, I/O handles.
 vchan_serve platform-xen /zerg/zerg-xen-platguest zerg-plat "all checks passed"
 grep -h "zerg-platguest:" "$consoles/guest-zerg-plat.log" 2>/dev/null | sed 's/^/TIME: /'
+
+# The VM itself as a guest: run xen_hello:main/0 from the image; halt(0) powers the domain off.
+# on_crash=preserve tells a crash (zplat_exit with a non-zero status) from a clean poweroff.
+zvm_on_xen() {
+    name=zerg-zvm
+    t0=$(now)
+    xl create -q -p "$cfg" "name=\"$name\"" 'kernel="/zerg/zerg-xen-zvm"' 'memory=64' \
+        'on_crash="preserve"' >/tmp/xl-zvm.log 2>&1 || {
+        echo "FAIL: zvm-on-xen: xl create failed: $(tail -n 1 /tmp/xl-zvm.log)"
+        return
+    }
+    domid=$(xl domid "$name")
+    xenstore-write "/local/domain/$domid/data/zerg/run" "xen_hello main"
+    t1=$(now)
+    xl unpause "$domid"
+    if ! wait_for "! listed $domid || xl list $domid 2>/dev/null | awk 'NR == 2 { exit \$5 !~ /c/ }'" 2000
+    then
+        echo "FAIL: zvm-on-xen: still running after 20 s: $(tail -n 2 "$consoles/guest-$name.log" | tr '\n' ' ')"
+        xl destroy "$domid"
+        return
+    fi
+    t2=$(now)
+    if listed "$domid"; then
+        echo "FAIL: zvm-on-xen: the VM crashed: $(tail -n 3 "$consoles/guest-$name.log" | tr '\n' ' ')"
+        xl destroy "$domid"
+    elif ! wait_for "console_has $name '{zvm_on_xen,55,\[a,b,c\]}'" 200; then
+        echo "FAIL: zvm-on-xen: no {zvm_on_xen,55,[a,b,c]} on the console:" \
+            "$(tail -n 2 "$consoles/guest-$name.log" | tr '\n' ' ')"
+    else
+        echo "PASS: zvm-on-xen"
+        echo "TIME: zvm on xen: create=$(ms $t0 $t1)ms unpause-to-gone=$(ms $t1 $t2)ms"
+        grep -h "zerg-zvm:" "$consoles/guest-$name.log" | sed 's/^/TIME: /'
+    fi
+}
+zvm_on_xen
 
 # A guest without its instance parameter must fail visibly: crashed, reason in xenstore and on
 # its console. on_crash=preserve keeps it around to be inspected.
