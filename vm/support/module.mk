@@ -27,6 +27,11 @@ OBJ_FLAGS_vm_support_ = -fno-stack-protector -fno-tree-loop-distribute-patterns
 
 # The cross-check driver (test flavour) against stock erl: tests/suites/25-vm-support.sh.
 TEST_PROGRAMS += vm-support-check
-vm-support-check_SRCS = $(sort $(wildcard tests/vm_support/*.c)) $(VM_SUPPORT_SRCS) $(VM_LIBM_SRCS)
+vm-support-check_SRCS = $(sort $(filter-out tests/vm_support/bench.c,$(wildcard tests/vm_support/*.c))) $(VM_SUPPORT_SRCS) $(VM_LIBM_SRCS)
 vm-support-check_LIBS = -lm
 $(ASAN)/bin/vm-support-check: $(VM_LIBM_OBJ)
+
+# Speed figures (release flavour): build/bin/vm-support-bench beside tests/vm_support/bench.erl.
+PROGRAMS += vm-support-bench
+vm-support-bench_SRCS = tests/vm_support/bench.c $(VM_SUPPORT_SRCS)
+vm-support-bench_LIBS =
