@@ -363,19 +363,39 @@ static void put32(struct textbuf *o, uint32_t v)
     textbuf_put(o, b, 4);
 }
 
+/* OTP 25 writes atoms whose characters all fit latin1 as ATOM_EXT (OTP 26 changed to UTF-8). */
 static void put_atom(struct textbuf *o, term_t a)
 {
     size_t len;
-    const char *s = atom_name(a, &len);
-    if (len < 256) {
+    const uint8_t *s = (const uint8_t *)atom_name(a, &len);
+    uint8_t latin1[256];
+    size_t n = 0;
+    bool fits = true;
+    for (size_t i = 0; i < len && fits; i++) {
+        if (s[i] < 0x80) {
+            latin1[n++] = s[i];
+        } else if ((s[i] & 0xFE) == 0xC2 && i + 1 < len) {
+            latin1[n++] = (uint8_t)(((s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F));
+            i++;
+        } else {
+            fits = false;
+        }
+    }
+    if (fits) {
+        put8(o, ATOM_EXT);
+        put8(o, (unsigned)(n >> 8));
+        put8(o, (unsigned)n);
+        textbuf_put(o, latin1, n);
+    } else if (len < 256) {
         put8(o, SMALL_ATOM_UTF8_EXT);
         put8(o, (unsigned)len);
+        textbuf_put(o, s, len);
     } else {
         put8(o, ATOM_UTF8_EXT);
         put8(o, (unsigned)(len >> 8));
         put8(o, (unsigned)len);
+        textbuf_put(o, s, len);
     }
-    textbuf_put(o, s, len);
 }
 
 static int encode(term_t t, struct textbuf *o, int depth)

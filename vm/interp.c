@@ -14,6 +14,7 @@
 #include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/binary.h"
+#include "vm/bits.h"
 #include "vm/compare.h"
 #include "vm/exception.h"
 #include "vm/map.h"

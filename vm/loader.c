@@ -610,6 +610,32 @@ static const char *shape_of(unsigned op)
         return "fss";
     case OP_raise:
         return "ss";
+    case OP_bs_start_match3:
+        return "fsud";
+    case OP_bs_start_match4:
+        return "?usd";
+    case OP_bs_get_position:
+    case OP_bs_get_tail:
+        return "sdu";
+    case OP_bs_set_position:
+        return "ss";
+    case OP_bs_test_tail2:
+    case OP_bs_test_unit:
+        return "fsu";
+    case OP_bs_skip_bits2:
+        return "fssuu";
+    case OP_bs_get_integer2:
+    case OP_bs_get_float2:
+    case OP_bs_get_binary2:
+        return "fsusuud";
+    case OP_bs_get_utf8:
+    case OP_bs_get_utf16:
+    case OP_bs_get_utf32:
+        return "fsuud";
+    case OP_bs_skip_utf8:
+    case OP_bs_skip_utf16:
+    case OP_bs_skip_utf32:
+        return "fsuu";
     case OP_badmatch:
     case OP_case_end:
     case OP_try_case_end:
