@@ -173,8 +173,12 @@ phase() { # DAEMON PORT PHASE_NAME zbench-args...
     from=$(stat -c %s "$results/$daemon.log")
     cpu0=$(cpu_sample)
     ticks0=$(daemon_ticks "${pids[$daemon]}")
-    "$bin/zbench" "$@" -p "$port" -l "$name" -o "$results/$name.csv" >"$results/$name.summary" ||
-        die "zbench failed in phase $name"
+    # In the background, so that a signal to this script is acted on at once (bash runs traps
+    # only between commands, and `wait` is one it interrupts).
+    "$bin/zbench" "$@" -p "$port" -l "$name" -o "$results/$name.csv" >"$results/$name.summary" &
+    pids[zbench]=$!
+    wait "${pids[zbench]}" || die "zbench failed in phase $name"
+    unset "pids[zbench]"
     case $daemon in
     peer) wait_idle_peer ;;
     zerg) wait_idle_zerg "$A_ZERG" ;;
