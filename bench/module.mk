@@ -7,3 +7,6 @@ zbench_SRCS = bench/zbench.c bench/http_response.c
 zbench_LIBS =
 zbench-inetd_SRCS = bench/inetd_peer.c
 zbench-inetd_LIBS =
+# Also built with ASan+UBSan (make build-test), so that both flavours are checked warning-free
+# and the bench programs can be run under the sanitizers (build/asan/bin/zbench*).
+TEST_PROGRAMS += zbench zbench-inetd
