@@ -311,7 +311,8 @@ static void test_boot_failures(void)
     struct event_base *base;
     if (setup(&base) < 0)
         return;
-    cfg.limits.boot_timeout_ms = 300;
+    /* Long enough for a loaded machine to start the failing guests, short for the test. */
+    cfg.limits.boot_timeout_ms = 1500;
     struct zs_spawner *sp = spawner_start(base);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sp);
     expect_boot_failure(sp, base, "/__fixture/exit-before-ready", ZERG_ERR_BOOT_EXIT);
