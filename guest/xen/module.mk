@@ -36,10 +36,12 @@ $(XG_DIR)/zerg-xen-%: $(XG_DIR)/zerg-xen-%.debug
 	objcopy --strip-all $< $@
 
 # zerg-xen-zvm: the VM core (libzvm-core.a, vm/) on this platform, with the modules it runs
-# linked in: the VM's own init, the harness's Erlang test module, and stock OTP's lists.
+# linked in: the VM's own modules, the harness's Erlang test module, and stock OTP's lists.
 XEN_ZVM       := $(XG_DIR)/zerg-xen-zvm
-XEN_ZVM_BEAMS := $(BUILD)/vm/ebin/zvm_init.beam $(XG_DIR)/ebin/xen_hello.beam \
-                 $(XG_DIR)/ebin/lists.beam
+# (All of the VM's own modules, named from their sources: vm/module.mk is read after this one.)
+XEN_ZVM_BEAMS := $(patsubst vm/erl/%.erl,$(BUILD)/vm/ebin/%.beam, \
+                     $(sort $(wildcard vm/erl/*.erl))) \
+                 $(XG_DIR)/ebin/xen_hello.beam $(XG_DIR)/ebin/lists.beam
 $(XG_DIR)/ebin/xen_hello.beam: tests/xen/erl/xen_hello.erl | deps-check
 	@mkdir -p $(@D)
 	erlc -o $(@D) $<
