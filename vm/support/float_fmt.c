@@ -394,34 +394,37 @@ static bool mult_pow2(uint64_t v, uint32_t p)
     return (v & ((1ull << p) - 1)) == 0;
 }
 
-/* floor(x * 2^a / 5^q) for a >= 0 (the e2 >= 0 branch: x * 2^e2 / 10^q, a = e2 - q). */
-static uint64_t div_pow5(uint64_t x, uint32_t a, uint32_t q)
+/* floor(x * 2^a / den) for a >= 0 (the e2 >= 0 branch: x * 2^e2 / 10^q, den = 5^q). */
+static uint64_t div_pow5(uint64_t x, uint32_t a, const struct fx *den)
 {
-    struct fx num, den, quo;
+    struct fx num, quo;
     bn_digit scratch[2 * FX_CAP + 2];
     num.d[0] = x;
     num.n = bn_shl_inplace(num.d, bn_normalize(num.d, 1), FX_CAP, a);
-    set_pow5(&den, q);
     bool qneg;
-    if (bn_divrem(quo.d, FX_CAP, &quo.n, &qneg, NULL, 0, NULL, NULL, bn_view(num.d, num.n, false),
-                  bn_view(den.d, den.n, false), scratch) != 0 ||
+    if (bn_failed(num.n) ||
+        bn_divrem(quo.d, FX_CAP, &quo.n, &qneg, NULL, 0, NULL, NULL, bn_view(num.d, num.n, false),
+                  bn_view(den->d, den->n, false), scratch) != 0 ||
         quo.n > 1)
         return UINT64_MAX; /* cannot happen for doubles (Ryu's bounds) */
     return quo.n ? quo.d[0] : 0;
 }
 
-/* floor(x * 5^i / 2^q) (the e2 < 0 branch). */
-static uint64_t mul_pow5_shr(uint64_t x, uint32_t i, uint32_t q)
+/* floor(x * p5 / 2^q) (the e2 < 0 branch, p5 = 5^i). */
+static uint64_t mul_pow5_shr(uint64_t x, const struct fx *p5, uint32_t q)
 {
     struct fx num;
-    num.d[0] = x;
-    num.n = bn_mul_pow5(num.d, bn_normalize(num.d, 1), FX_CAP, i);
-    bool neg;
-    struct fx r;
-    r.n = bn_shr(r.d, FX_CAP, &neg, bn_view(num.d, num.n, false), q);
-    if (bn_failed(r.n) || r.n > 1)
+    memcpy(num.d, p5->d, p5->n * sizeof *num.d);
+    num.n = bn_mul_small(num.d, p5->n, FX_CAP, x, 0);
+    if (bn_failed(num.n))
         return UINT64_MAX;
-    return r.n ? r.d[0] : 0;
+    /* only the 64 bits at [q, q + 64) are wanted; Ryu's bounds keep the rest zero */
+    size_t w = q / 64;
+    unsigned sh = q % 64;
+    uint64_t lo = w < num.n ? num.d[w] >> sh : 0;
+    if (sh && w + 1 < num.n)
+        lo |= num.d[w + 1] << (64 - sh);
+    return lo;
 }
 
 static void ryu_d2d(uint64_t ieee_mant, uint32_t ieee_exp, uint64_t *out_digits, int32_t *out_exp)
@@ -445,9 +448,11 @@ static void ryu_d2d(uint64_t ieee_mant, uint32_t ieee_exp, uint64_t *out_digits,
         const uint32_t q = log10_pow2(e2) - (e2 > 3);
         e10 = (int32_t)q;
         uint32_t a = (uint32_t)e2 - q;
-        vr = div_pow5(mv, a, q);
-        vp = div_pow5(mv + 2, a, q);
-        vm = div_pow5(mv - 1 - mm_shift, a, q);
+        struct fx den;
+        set_pow5(&den, q);
+        vr = div_pow5(mv, a, &den);
+        vp = div_pow5(mv + 2, a, &den);
+        vm = div_pow5(mv - 1 - mm_shift, a, &den);
         if (q <= 21) {
             if (mv % 5 == 0)
                 vr_tz = mult_pow5(mv, q);
@@ -460,9 +465,11 @@ static void ryu_d2d(uint64_t ieee_mant, uint32_t ieee_exp, uint64_t *out_digits,
         const uint32_t q = log10_pow5(-e2) - (-e2 > 1);
         e10 = (int32_t)q + e2;
         const uint32_t i = (uint32_t)(-e2) - q;
-        vr = mul_pow5_shr(mv, i, q);
-        vp = mul_pow5_shr(mv + 2, i, q);
-        vm = mul_pow5_shr(mv - 1 - mm_shift, i, q);
+        struct fx p5;
+        set_pow5(&p5, i);
+        vr = mul_pow5_shr(mv, &p5, q);
+        vp = mul_pow5_shr(mv + 2, &p5, q);
+        vm = mul_pow5_shr(mv - 1 - mm_shift, &p5, q);
         if (q <= 1) {
             vr_tz = true;
             if (accept_bounds)
