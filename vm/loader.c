@@ -1220,7 +1220,7 @@ static int read_code(struct ld *ld)
         return fail(ld, "bad code chunk header"), -1;
     if (iset != 0)
         return fail(ld, "instruction set %u is not supported", iset), -1;
-    if (max_op > ZVM_OPCODE_MAX || max_op >= 200)
+    if (max_op > ZVM_OPCODE_GENERIC_MAX)
         return fail(ld, "the module needs opcodes up to %u: compiled by a newer OTP", max_op), -1;
     if (labels > c.size * 2 + 1)
         return fail(ld, "label count %u larger than the code", labels), -1;
@@ -1241,7 +1241,7 @@ static int transform(struct ld *ld)
         unsigned arity;
         int dep;
         const char *name = opcode_name(opb, &arity, &dep);
-        if (!name || opb >= 200)
+        if (!name || opb > ZVM_OPCODE_GENERIC_MAX)
             return fail(ld, "unknown opcode %u", opb), -1;
         if (dep)
             return fail(ld, "opcode %s/%u (%u) is deprecated: recompile the module", name, arity,

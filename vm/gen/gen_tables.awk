@@ -38,6 +38,7 @@ kind == "opcodes" {
     dep = ($3 == "deprecated") ? 1 : 0
     line[n++] = sprintf("    X(%d, %s, %d, %d)", $1, p[1], p[2], dep)
     if ($1 + 0 > max) max = $1 + 0
+    if ($1 + 0 < 200 && $1 + 0 > generic_max) generic_max = $1 + 0
     if (!dep && $1 + 0 < 200) live++
     next
 }
@@ -78,6 +79,7 @@ END {
     if (kind == "opcodes") {
         print "#define ZVM_OPCODE_MAX " max
         print "#define ZVM_OPCODES_LIVE " live
+        print "#define ZVM_OPCODE_GENERIC_MAX " generic_max
         print "/* X(number, name, arity, deprecated) */"
         print "#define ZVM_OPCODE_LIST(X) \\"
     } else if (kind == "atoms") {
