@@ -70,7 +70,7 @@ $(ASAN)/obj/%.o: %.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(TST_FLAGS) $(OBJ_FLAGS_$(subst /,_,$(dir $<))) -c $< -o $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
 
 all: $(addprefix $(BIN)/,$(PROGRAMS)) $(EXTRA_ALL)
 build-test: all $(addprefix $(ASAN)/bin/,$(TEST_PROGRAMS)) $(EXTRA_TEST)

@@ -1,7 +1,7 @@
 /* The CUnit test program: runs every suite of unit_suites.def (or those named in argv). */
 #include "unit.h"
 
-#include <CUnit/Basic.h>
+#include <CUnit/TestRun.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +12,14 @@ void unit_fatal(const char *what)
     exit(2);
 }
 
+/* Totals over every suite run (CUnit's own summary covers only the last CU_run_suite). */
+static unsigned tests_run, tests_failed;
+
 static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
                              const CU_pFailureRecord failure)
 {
+    tests_run++;
+    tests_failed += failure != NULL;
     if (!failure) {
         printf("PASS: %s/%s\n", suite->pName, test->pName);
     } else {
@@ -33,7 +38,6 @@ int main(int argc, char **argv)
 #include "unit_suites.def"
 #undef UNIT
     CU_set_test_complete_handler(on_test_complete);
-    CU_basic_set_mode(CU_BRM_SILENT);
     if (argc > 1) {
         /* Only the suites named on the command line. */
         for (int i = 1; i < argc; i++) {
@@ -47,11 +51,8 @@ int main(int argc, char **argv)
     } else {
         CU_run_all_tests();
     }
-    CU_basic_show_failures(CU_get_failure_list());
-    CU_pRunSummary sum = CU_get_run_summary();
-    printf("\nCUnit: %u tests run, %u failed, %u asserts\n", sum->nTestsRun, sum->nTestsFailed,
-           sum->nAsserts);
-    int rc = sum->nTestsFailed || sum->nFailureRecords ? 1 : 0;
+    printf("\nCUnit: %u tests run, %u failed\n", tests_run, tests_failed);
+    int rc = tests_failed ? 1 : 0;
     CU_cleanup_registry();
     return rc;
 }
