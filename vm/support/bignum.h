@@ -9,11 +9,10 @@
  * Memory. Nothing here allocates, calls the OS or touches errno/locale. Each operation writes
  * into an output array of capacity `rcap` digits supplied by the caller and returns the
  * normalised output length. The documented `*_max_len` helpers give a capacity that is always
- * enough. add, sub, shifts, text and bytes also accept a smaller capacity when the actual
- * result fits; mul above the Karatsuba threshold, divrem and the bitwise operations want the
- * full max_len. An output that does not fit gives BN_ENOSPACE (contents then unspecified);
- * nothing is ever written past a capacity. Operations that need
- * scratch space take a `scratch` array of at least the documented `*_scratch_len` digits.
+ * enough; pass at least that. With less, a function either still succeeds (when it can tell
+ * the result fits: add, sub, shifts, text, bytes) or returns BN_ENOSPACE (contents then
+ * unspecified); nothing is ever written past a capacity. Operations that need scratch space
+ * take a `scratch` array of at least the documented `*_scratch_len` digits.
  *
  * Aliasing. Outputs must not overlap inputs or scratch unless a function says otherwise.
  *
