@@ -10,7 +10,8 @@
  *   wait     zplat_wait with nothing watched sleeps until its deadline (20 ms), no longer than
  *            it must (< 500 ms)
  *   code     zplat_code_find of a module the image does not hold answers -1
- *   I/O      publishes a vchan (data/zerg/vchan), reports ready (data/zerg/ready = instance),
+ *   I/O      publishes a vchan where data/zerg/vchan says, reports ready (data/zerg/ready =
+ *            instance),
  *            then serves one HTTP request with zplat_io_read/write driven by zplat_wait
  *
  * "zerg-platguest: all checks passed ..." then exit 0 (poweroff); the first failure prints
@@ -188,7 +189,7 @@ static void serve_with_zplat(zplat_handle_t h, const char *instance)
 int xg_main(void)
 {
     static struct xg_vchan vchan;
-    char instance[72];
+    char instance[72], vchan_path[128];
     if (xg_store_init() != 0 || xg_gnttab_init() != 0)
         failed("xenstore or grant table setup");
     int rc = xg_platform_init();
@@ -201,8 +202,11 @@ int xg_main(void)
     if (xg_store_read("data/zerg/instance", instance, sizeof instance,
                       xg_clock_ns() + STORE_TIMEOUT_NS) <= 0)
         failed("cannot read data/zerg/instance");
-    if (xg_vchan_server_init(&vchan, vchan_page, 0, "data/zerg/vchan",
-                             xg_clock_ns() + STORE_TIMEOUT_NS) != 0)
+    if (xg_store_read("data/zerg/vchan", vchan_path, sizeof vchan_path,
+                      xg_clock_ns() + STORE_TIMEOUT_NS) <= 0)
+        failed("cannot read data/zerg/vchan");
+    if (xg_vchan_server_init(&vchan, vchan_page, 0, vchan_path, xg_clock_ns() + STORE_TIMEOUT_NS) !=
+        0)
         failed("vchan server setup");
     zplat_handle_t h = xg_platform_adopt_vchan(&vchan);
     if (h < 0)

@@ -6,13 +6,14 @@
  *        data/zerg/instance   required; 1..64 characters of [A-Za-z0-9._-]
  *        data/zerg/linger_ms  optional; 0..60000 (default 0): how long to wait for the
  *                             toolstack's control/shutdown request before powering off alone
- *        data/zerg/serve      optional; "vchan": serve one HTTP request over a vchan whose
- *                             server end it publishes at data/zerg/vchan (for dom0's
- *                             libxenvchan_client_init), within data/zerg/linger_ms (or 10 s)
+ *        data/zerg/vchan      optional; a xenstore path relative to the domain's home: serve
+ *                             one HTTP request over a vchan whose server end it publishes
+ *                             there (for dom0's libxenvchan_client_init), within
+ *                             data/zerg/linger_ms (or 10 s). docs/guest-contract.md, Xen.
  *   2. writes one console line: "zerg-testguest: instance=ID ready boot_us=N"
  *   3. reports readiness: data/zerg/ready = ID (the instance id read in step 1), and
  *      data/zerg/boot_us = microseconds from entering C to this point
- *   4. with serve=vchan: reads the request head, answers "200 OK" with X-Zerg-Instance: ID and
+ *   4. with data/zerg/vchan: reads the request head, answers "200 OK" with X-Zerg-Instance: ID and
  *      Connection: close, closes the channel;
  *      otherwise: waits (watch on control/shutdown, SCHEDOP_poll until the linger deadline);
  *   5. powers off.
@@ -33,6 +34,7 @@
 #define LINGER_MAX_MS    60000
 #define SERVE_DEFAULT_MS 10000
 #define REQUEST_MAX      4096
+#define VCHAN_PATH_MAX   128
 
 static char vchan_page[XG_PAGE_SIZE] __attribute__((aligned(4096), section(".bss.pages")));
 static char request[REQUEST_MAX + 1];
@@ -54,6 +56,28 @@ static int valid_instance(const char *s)
             return 0;
     }
     return 1;
+}
+
+/* A relative xenstore path of plain components: no leading '/', no empty or dot-only parts. */
+static int valid_store_path(const char *s)
+{
+    size_t part = 0;
+    if (!*s || *s == '/')
+        return 0;
+    for (; *s; s++) {
+        char c = *s;
+        if (c == '/') {
+            if (part == 0)
+                return 0;
+            part = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+        part++;
+    }
+    return part > 0;
 }
 
 /* Reports a fatal problem everywhere the toolstack looks, then crashes the domain. */
@@ -132,7 +156,7 @@ static int serve_one_request(struct xg_vchan *v, const char *instance, uint64_t 
 
 int xg_main(void)
 {
-    char instance[INSTANCE_MAX + 2], linger_text[16], ready_us[24], serve[16];
+    char instance[INSTANCE_MAX + 2], linger_text[16], ready_us[24], vchan_path[VCHAN_PATH_MAX];
     uint64_t linger_ms = 0;
     int serve_vchan = 0;
     struct xg_vchan vchan = {0};
@@ -154,16 +178,16 @@ int xg_main(void)
         fail("data/zerg/linger_ms must be a decimal number of ms, at most 60000", 0);
     if (rc < 0 && rc != XG_ENOENT)
         fail("cannot read data/zerg/linger_ms", rc);
-    rc = xg_store_read("data/zerg/serve", serve, sizeof serve, store_deadline());
-    if (rc >= 0 && !xg_streq(serve, "vchan"))
-        fail("data/zerg/serve must be \"vchan\" when present", 0);
+    rc = xg_store_read("data/zerg/vchan", vchan_path, sizeof vchan_path, store_deadline());
+    if (rc == XG_E2BIG || (rc >= 0 && !valid_store_path(vchan_path)))
+        fail("data/zerg/vchan must be a relative xenstore path of [A-Za-z0-9._/-]", 0);
     if (rc < 0 && rc != XG_ENOENT)
-        fail("cannot read data/zerg/serve", rc);
+        fail("cannot read data/zerg/vchan", rc);
     serve_vchan = rc >= 0;
     if (serve_vchan) {
-        rc = xg_vchan_server_init(&vchan, vchan_page, 0, "data/zerg/vchan", store_deadline());
+        rc = xg_vchan_server_init(&vchan, vchan_page, 0, vchan_path, store_deadline());
         if (rc)
-            fail("cannot set up the vchan server at data/zerg/vchan", rc);
+            fail("cannot set up the vchan server", rc);
     }
 
     uint64_t boot_us = (xg_clock_ns() - xg_boot_ns()) / 1000;

@@ -26,6 +26,8 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mkdir -p /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
+# Loopback for programs that serve on 127.0.0.1 in dom0 (zerg itself); no other interface.
+ip link set lo up
 exec </dev/console >/dev/console 2>&1
 # Kernel messages would split our result lines on the shared console: only emergencies from now.
 dmesg -n 1
