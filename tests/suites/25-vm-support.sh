@@ -23,6 +23,22 @@ erl_run() { # erl_run FUNC ARGS...: runs check:FUNC with stock erl
     (cd "$work" && erl -noshell -pa "$work" -run check "$@" -s init stop </dev/null)
 }
 
+# The guest's way of linking: no C library at all, no undefined symbol, and it runs.
+fs="$root/build/asan/bin/vm-support-freestanding"
+if [ ! -x "$fs" ]; then
+    echo "FAIL: freestanding-link: $fs was not built"
+elif [ -n "$(nm -u "$fs" 2>&1)" ]; then
+    echo "FAIL: freestanding-link: undefined symbols: $(nm -u "$fs" 2>&1 | head -c 200)"
+else
+    "$fs"
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+        echo "PASS: freestanding-link (libc-free static binary: sin, short print, parse, pow, inflate)"
+    else
+        echo "FAIL: freestanding-link: check $rc of tests/vm_support/freestanding_main.c failed"
+    fi
+fi
+
 # The inflate vectors come from stock zlib/term_to_binary: erl writes them, the driver checks.
 erl_run gen_inflate "$work/inflate.vec" 2>"$work/gen.err" ||
     echo "FAIL: vm-support-inflate-vectors: $(head -c 300 "$work/gen.err")"

@@ -35,3 +35,13 @@ $(ASAN)/bin/vm-support-check: $(VM_LIBM_OBJ)
 PROGRAMS += vm-support-bench
 vm-support-bench_SRCS = tests/vm_support/bench.c $(VM_SUPPORT_SRCS)
 vm-support-bench_LIBS =
+
+# A libc-free static link of vm/support + $(VM_LIBM_OBJ), as the guest links them
+# (tests/suites/25-vm-support.sh runs it; it must have no undefined symbols at all).
+VM_SUPPORT_FREESTANDING := $(ASAN)/bin/vm-support-freestanding
+$(VM_SUPPORT_FREESTANDING): tests/vm_support/freestanding_main.c $(VM_SUPPORT_SRCS) \
+                            $(VM_LIBM_SRCS) $(VM_LIBM_OBJ) | deps-check
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -I. -ffreestanding -fno-stack-protector -nostdlib -static \
+	    -no-pie -o $@ $(filter %.c %.o,$^)
+EXTRA_TEST += $(VM_SUPPORT_FREESTANDING)
