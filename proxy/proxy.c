@@ -313,8 +313,14 @@ static void request_instance(struct conn *c)
      * belong to the guest. A client that half-closes its side before the answer is taken as
      * gone: HTTP clients of per-connection instances have no reason to. */
     c->io_ev = event_new(px->base, c->fd, EV_CLOSED | EV_PERSIST, waiting_closed_cb, c);
-    if (c->io_ev)
+    if (c->io_ev) {
+        /* A fast guest may answer and the client close before the loop has read the guest's
+         * readiness: when both are ready in one turn, readiness (default priority) goes first,
+         * so a served client is not taken for one that left. */
+        if (event_base_get_npriorities(px->base) > 2)
+            event_priority_set(c->io_ev, 2);
         event_add(c->io_ev, NULL);
+    }
 }
 
 static void head_read_cb(evutil_socket_t fd, short what, void *arg)

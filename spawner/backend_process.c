@@ -576,8 +576,13 @@ static void pidfd_cb(evutil_socket_t fd, short what, void *arg)
         describe_exit(&si, status, sizeof status);
     close_fd(&pi->child.pidfd);
 
-    /* The child is gone: its report and output are complete. */
+    /* The child is gone: its report and output are complete. A readiness message it sent
+     * before exiting may still be unread when both fds turn readable in one loop turn: take it
+     * first, or a guest that served and exited would count as a boot failure. */
     report_collect(pi);
+    if (!pi->ready && !pi->exit_reported && pi->ctl_read_ev &&
+        event_pending(pi->ctl_read_ev, EV_READ, NULL))
+        ctl_read_cb(pi->ctl_fd, EV_READ, pi);
     stream_drain(&pi->out);
     stream_drain(&pi->err);
 
