@@ -19,6 +19,8 @@ line(L) ->
 
 args(<<"inflate">>, Args) -> Args;
 args(<<"deflate">>, Args) -> Args;
+args(<<"zlib6">>, Args) -> Args;
+args(<<"t2b">>, Args) -> Args;
 args(_, Args) -> [binary_to_list(A) || A <- Args].
 
 h(S) -> list_to_integer(S, 16).
@@ -58,6 +60,10 @@ result("l2f", [Text]) ->
     try list_to_float(Text) of F -> bits(F) catch error:badarg -> "badarg" end;
 result("inflate", [Z]) -> hex(zlib:uncompress(unhex(Z)));
 result("deflate", [Z]) -> hex(zlib:uncompress(unhex(Z)));
+result("zlib6", [P]) -> hex(zlib:compress(unhex(P)));
+result("t2b", [L, P]) ->
+    T = binary_to_term(<<131, (unhex(P))/binary>>),
+    hex(term_to_binary(T, [{compressed, binary_to_integer(L)}]));
 result("math_" ++ Name, Args) ->
     Fs = [begin <<F/float>> = <<(list_to_integer(A, 16)):64>>, F end || A <- Args],
     try apply(math, list_to_atom(Name), Fs) of R -> bits(R) catch error:badarith -> "badarith" end;
@@ -103,13 +109,21 @@ gen_inflate([Out]) ->
     Vecs = [{zlib:compress(D), D} || D <- Datas]
         ++ [{Z(L, D), D} || L <- [0, 1, 9], D <- Datas]
         ++ [term_body(T) || T <- [lists:seq(1, 2000), lists:duplicate(500, {a, b}),
-                                  {atom, lists:duplicate(300, "string"), 1.5}]],
-    ok = file:write_file(Out, [[hex(C), " ", hex(D), "\n"] || {C, D} <- Vecs]).
+                                  {atom, lists:duplicate(300, "string"), 1.5},
+                                  maps:from_list([{I, integer_to_list(I)} || I <- lists:seq(1, 3000)]),
+                                  [float(I) / 7 || I <- lists:seq(1, 4000)],
+                                  list_to_binary(lists:duplicate(20000, <<"abcdefgh">>)),
+                                  [crypto_free_random(100) || _ <- lists:seq(1, 100)],
+                                  {lists:seq(1, 100000)}]],
+    ok = file:write_file(Out, [[hex(C), " ", hex(D), mark(V), "\n"] || V = {C, D} <- Vecs]).
+
+mark(V) -> case get({term, V}) of true -> " t"; _ -> "" end.
 
 %% term_to_binary(T, [compressed]) = <<131, 80, Size:32, Zlib/binary>>.
 term_body(T) ->
     <<131, 80, _Size:32, Zlib/binary>> = term_to_binary(T, [compressed]),
     <<131, Plain/binary>> = term_to_binary(T),
+    put({term, {Zlib, Plain}}, true),
     {Zlib, Plain}.
 
 unhex(<<"-">>) -> <<>>;

@@ -4,13 +4,14 @@
  * guest platform supplies: the memcpy class and a thread pointer (%fs) whose word at 0x28 is
  * the stack-protector canary read by musl's sin/cos/tan (Debian builds musl with
  * -fstack-protector). Exit status 0 means every check below passed; N > 0 names the first
- * failing one. Linux system calls stand in for the platform (exit, arch_prctl).
+ * failing one (7: zlib's deflate). Linux system calls stand in for the platform (exit, arch_prctl).
  */
 #include "vm/support/bignum.h"
 #include "vm/support/float_fmt.h"
 #include "vm/support/float_parse.h"
 #include "vm/support/inflate.h"
 #include "vm/support/vmath.h"
+#include "vm/support/zlib_deflate.h"
 
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);
@@ -117,5 +118,10 @@ int fs_main(void)
     if (zn == 0 || zinflate_zlib(z, zn, out, sizeof out, &on, &used) != ZINF_OK ||
         on != sizeof plain || memcmp(out, plain, on) != 0)
         return 6;
+    static uint8_t zwork[ZLIB_DEFLATE_WORK_SIZE];
+    zn = zlib_deflate(plain, sizeof plain, z, sizeof z, 6, zwork, sizeof zwork);
+    if (zn == 0 || zinflate_zlib(z, zn, out, sizeof out, &on, &used) != ZINF_OK ||
+        on != sizeof plain || memcmp(out, plain, on) != 0)
+        return 7;
     return 0;
 }

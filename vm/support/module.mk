@@ -21,15 +21,32 @@ $(VM_LIBM_OBJ): vm/support/module.mk | deps-check
 	@rm -f $@.all
 VM_LIBM_SRCS    := vm/support/vmath.c
 EXTRA_ALL += $(VM_LIBM_OBJ)
+
+# zlib's deflate from Debian's zlib1g-dev (the zlib stock erl uses), for byte-identical
+# term_to_binary(T, [compressed]): VM_ZLIB_SRCS + $(VM_ZLIB_OBJ), as with libm above.
+ZLIB_A          ?= /usr/lib/x86_64-linux-gnu/libz.a
+VM_ZLIB_FUNCS   := deflateInit2_ deflate deflateEnd
+VM_ZLIB_RENAMES := $(VM_ZLIB_FUNCS) malloc free __stack_chk_fail
+VM_ZLIB_OBJ     := $(BUILD)/lib/vm-zdeflate.o
+$(VM_ZLIB_OBJ): vm/support/module.mk | deps-check
+	@mkdir -p $(@D)
+	ld -r $(addprefix -u ,$(VM_ZLIB_FUNCS)) -o $@.all $(ZLIB_A)
+	objcopy $(foreach f,$(VM_ZLIB_RENAMES),--redefine-sym $(f)=vmz_$(f)) \
+	    $(foreach f,$(VM_ZLIB_FUNCS),-G vmz_$(f)) $@.all $@
+	@rm -f $@.all
+VM_ZLIB_SRCS    := vm/support/zlib_deflate.c
+EXTRA_ALL += $(VM_ZLIB_OBJ)
 # Same code-generation limits as the VM core (vm/module.mk): no stack protector (no
 # __stack_chk_fail in a guest). Builtins stay on so small memcpy calls inline.
 OBJ_FLAGS_vm_support_ = -fno-stack-protector -fno-tree-loop-distribute-patterns
 
 # The cross-check driver (test flavour) against stock erl: tests/suites/25-vm-support.sh.
 TEST_PROGRAMS += vm-support-check
-vm-support-check_SRCS = $(sort $(filter-out tests/vm_support/bench.c,$(wildcard tests/vm_support/*.c))) $(VM_SUPPORT_SRCS) $(VM_LIBM_SRCS)
+vm-support-check_SRCS = $(sort $(filter-out tests/vm_support/bench.c \
+                          tests/vm_support/freestanding_main.c,$(wildcard tests/vm_support/*.c))) \
+                        $(VM_SUPPORT_SRCS) $(VM_LIBM_SRCS) $(VM_ZLIB_SRCS)
 vm-support-check_LIBS = -lm
-$(ASAN)/bin/vm-support-check: $(VM_LIBM_OBJ)
+$(ASAN)/bin/vm-support-check: $(VM_LIBM_OBJ) $(VM_ZLIB_OBJ)
 
 # Speed figures (release flavour): build/bin/vm-support-bench beside tests/vm_support/bench.erl.
 PROGRAMS += vm-support-bench
@@ -40,7 +57,8 @@ vm-support-bench_LIBS =
 # (tests/suites/25-vm-support.sh runs it; it must have no undefined symbols at all).
 VM_SUPPORT_FREESTANDING := $(ASAN)/bin/vm-support-freestanding
 $(VM_SUPPORT_FREESTANDING): tests/vm_support/freestanding_main.c $(VM_SUPPORT_SRCS) \
-                            $(VM_LIBM_SRCS) $(VM_LIBM_OBJ) | deps-check
+                            $(VM_LIBM_SRCS) $(VM_LIBM_OBJ) $(VM_ZLIB_SRCS) $(VM_ZLIB_OBJ) \
+                            | deps-check
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O2 -I. -ffreestanding -fno-stack-protector -nostdlib -static \
 	    -no-pie -o $@ $(filter %.c %.o,$^)
