@@ -180,6 +180,11 @@ static void test_bn_shift_bitops(void)
     CU_ASSERT_EQUAL(bn_shr(r, 4, &neg, bn_view(&one, 1, true), 1000000000000ull), 1);
     CU_ASSERT_TRUE(neg && r[0] == 1);
     CU_ASSERT_EQUAL(bn_shr(r, 4, &neg, bn_view(&one, 1, false), 1000000000000ull), 0);
+    CU_ASSERT_EQUAL(bn_shl(r, 4, &neg, bn_view(&one, 1, true), UINT64_MAX), BN_ENOSPACE);
+    CU_ASSERT_EQUAL(bn_shl(r, 4, &neg, bn_view(&one, 1, true), UINT64_MAX - 63), BN_ENOSPACE);
+    CU_ASSERT_EQUAL(bn_shl(r, 4, &neg, bn_view(&one, 1, true), 256), BN_ENOSPACE);
+    r[0] = 1;
+    CU_ASSERT_EQUAL(bn_shl_inplace(r, 1, 4, UINT64_MAX - 10), BN_ENOSPACE);
     CU_ASSERT_EQUAL(bn_shl(r, 4, &neg, bn_view(&one, 1, true), 64), 2);
     CU_ASSERT_TRUE(neg && r[0] == 0 && r[1] == 1);
     /* -2^64 band (2^64 - 1) = 0; -1 bxor 0 = -1; bnot 0 = -1 */
@@ -338,7 +343,7 @@ static void test_float_parse(void)
 static size_t make_data(uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        p[i] = i % 97 < 50 ? (uint8_t)"abcabcabd"[i % 9] : (uint8_t)(next_rand() % 7);
+        p[i] = i % 97 < 50 ? (uint8_t) "abcabcabd"[i % 9] : (uint8_t)(next_rand() % 7);
     return n;
 }
 

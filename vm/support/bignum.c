@@ -615,8 +615,10 @@ size_t bn_shl_inplace(bn_digit *d, size_t n, size_t cap, uint64_t bits)
     n = bn_normalize(d, n);
     if (n == 0)
         return 0;
+    if (bits / 64 >= cap || n > cap - (size_t)(bits / 64))
+        return BN_ENOSPACE; /* checked first so that the sum below cannot wrap */
     uint64_t total = bn_bit_length(d, n) + bits;
-    if (total / 64 + 1 > cap + 1 || (total + 63) / 64 > cap)
+    if ((total + 63) / 64 > cap)
         return BN_ENOSPACE;
     size_t q = (size_t)(bits / 64);
     unsigned s = (unsigned)(bits % 64);
@@ -639,12 +641,12 @@ size_t bn_shl(bn_digit *r, size_t rcap, bool *rneg, struct bn a, uint64_t bits)
         *rneg = false;
         return 0;
     }
-    if (bits / 64 > (uint64_t)(SIZE_MAX / 2))
+    /* The result has at least q + an digits: reject before any arithmetic can wrap. */
+    if (bits / 64 >= rcap || an > rcap - (size_t)(bits / 64))
         return BN_ENOSPACE;
     size_t q = (size_t)(bits / 64);
     unsigned s = (unsigned)(bits % 64);
-    size_t top =
-        bn_bit_length(a.d, an) + bits > 0 ? (size_t)((bn_bit_length(a.d, an) + bits + 63) / 64) : 0;
+    size_t top = (size_t)((bn_bit_length(a.d, an) + bits + 63) / 64); /* q + an or one more */
     if (rcap < top)
         return BN_ENOSPACE;
     /* Work from the top so r may not alias a; r is distinct by contract. */
