@@ -21,7 +21,8 @@
  * Each function writes the text to out[0..cap) without a terminator and returns its length,
  * FLOAT_FMT_BADARG where erlang:float_to_list/2 raises badarg (also for NaN/infinity and
  * negative decimals), or FLOAT_FMT_NOSPACE when cap is too small (cap >= FLOAT_FMT_MAX never
- * is). No allocation; stack use is about 4 KB (exact bignum arithmetic, vm/support/bignum.h).
+ * is). No allocation; stack use is at most about 6 KB (exact bignum arithmetic in fixed
+ * buffers, vm/support/bignum.h; measured with -fstack-usage).
  */
 #ifndef ZERG_VM_SUPPORT_FLOAT_FMT_H
 #define ZERG_VM_SUPPORT_FLOAT_FMT_H

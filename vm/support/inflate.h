@@ -1,7 +1,7 @@
 /*
  * inflate: zlib (RFC 1950) and raw deflate (RFC 1951) decompression into a caller's bounded
  * buffer, plus the smallest deflate that term_to_binary(T, [compressed]) needs. Freestanding:
- * no allocation, no libc beyond memcpy/memset, about 3 KB of stack.
+ * no allocation, no libc beyond memcpy/memset, about 4 KB of stack (-fstack-usage).
  *
  * Every malformed input gives a negative code naming what is wrong (zinflate_strerror); input
  * is never read past src_len and output never written past dst_cap, whatever the bytes (the
