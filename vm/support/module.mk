@@ -63,3 +63,8 @@ $(VM_SUPPORT_FREESTANDING): tests/vm_support/freestanding_main.c $(VM_SUPPORT_SR
 	$(CC) -std=gnu11 $(WARN) -O2 -I. -ffreestanding -fno-stack-protector -nostdlib -static \
 	    -no-pie -o $@ $(filter %.c %.o,$^)
 EXTRA_TEST += $(VM_SUPPORT_FREESTANDING)
+
+# For the VM core's link, in one place: the sources beyond VM_SUPPORT_SRCS that the math BIFs
+# and term_to_binary(compressed) need, and the two Debian-derived objects they call.
+VM_SUPPORT_EXTRA_SRCS = $(VM_LIBM_SRCS) $(VM_ZLIB_SRCS)
+VM_SUPPORT_OBJS       = $(VM_LIBM_OBJ) $(VM_ZLIB_OBJ)
