@@ -2,8 +2,10 @@
 SPAWNER_SRCS += spawner/spawner.c spawner/state_dir.c spawner/metrics.c spawner/backends.c
 ZERG_LIBS += $(call pkglibs,libevent)
 # The process backend: sandboxed child processes (backend_process.c), the sandbox that starts
-# them (sandbox.c) and the seccomp allowlists of guest profiles (seccomp_profiles.c).
-SPAWNER_SRCS += spawner/backend_process.c spawner/sandbox.c spawner/seccomp_profiles.c
+# them (sandbox.c, with the guest's minimal root in sandbox_rootfs.c) and the seccomp allowlists
+# of guest profiles (seccomp_profiles.c).
+SPAWNER_SRCS += spawner/backend_process.c spawner/sandbox.c spawner/sandbox_rootfs.c \
+                spawner/seccomp_profiles.c
 ZERG_LIBS += $(call pkglibs,libseccomp)
 
 # The xen backend: PV domains through libxl, where libxen-dev is installed (mk/packages.txt has it;

@@ -191,6 +191,7 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
 {
     memset(sb, 0, sizeof *sb);
     sb->netns_fd = -1;
+    sb->rootfs_fd = -1;
     sb->parent_pidfd = -1;
     sb->initialised = true;
 
@@ -266,6 +267,22 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
             goto fail;
         }
     }
+
+    if (sb->policy[ZERG_SANDBOX_ROOTFS] != ZERG_PIECE_OFF) {
+        sb->rootfs = rootfs_plan_make(sb->path, cfg->guest.image, err, errlen);
+        if (!sb->rootfs)
+            goto fail;
+        if (rootfs_namespace_make(sb->rootfs, &sb->rootfs_fd) < 0) {
+            sb->rootfs_errno = errno;
+            if (sb->policy[ZERG_SANDBOX_ROOTFS] == ZERG_PIECE_REQUIRED) {
+                snprintf(err, errlen,
+                         "sandbox piece rootfs is required but the guest's root cannot be made: "
+                         "%s (run as root, or set sandbox.pieces.rootfs to optional or off)",
+                         strerror(sb->rootfs_errno));
+                goto fail;
+            }
+        }
+    }
     return 0;
 
 fail:
@@ -279,12 +296,16 @@ void sandbox_dispose(struct sandbox *sb)
         return;
     if (sb->netns_fd >= 0)
         close(sb->netns_fd);
+    if (sb->rootfs_fd >= 0)
+        close(sb->rootfs_fd);
     if (sb->parent_pidfd >= 0)
         close(sb->parent_pidfd);
     seccomp_profile_dispose(&sb->filter);
+    rootfs_plan_free(sb->rootfs);
     free(sb->envp);
     memset(sb, 0, sizeof *sb);
     sb->netns_fd = -1;
+    sb->rootfs_fd = -1;
     sb->parent_pidfd = -1;
 }
 
@@ -295,7 +316,8 @@ void sandbox_dispose(struct sandbox *sb)
 #define FD_REPORT(sb)  ((sb)->exec_fd + 1)
 #define FD_PARENT(sb)  ((sb)->exec_fd + 2)
 #define FD_NETNS(sb)   ((sb)->exec_fd + 3)
-#define FD_SCRATCH(sb) ((sb)->exec_fd + 4) /* temporaries while placing, above all targets */
+#define FD_ROOTFS(sb)  ((sb)->exec_fd + 4)
+#define FD_SCRATCH(sb) ((sb)->exec_fd + 5) /* temporaries while placing, above all targets */
 
 struct child {
     const struct sandbox *sb;
@@ -383,14 +405,14 @@ static int apply_pdeathsig(int parent_pidfd)
 }
 
 /*
- * Moves the contract's descriptors to 0..4 and the launcher's own to FD_GUEST..FD_NETNS. Every
+ * Moves the contract's descriptors to 0..4 and the launcher's own to FD_GUEST..FD_ROOTFS. Every
  * source is first copied above all targets (FD_SCRATCH and up), so that no move can overwrite a
  * source that is still needed, whatever numbers the daemon's descriptors have.
  */
 static void child_place_fds(struct child *c, const int fds[SANDBOX_CONTRACT_FDS], int guest_fd)
 {
     const struct sandbox *sb = c->sb;
-    enum { NSRC = SANDBOX_CONTRACT_FDS + 4 };
+    enum { NSRC = SANDBOX_CONTRACT_FDS + 5 };
     int src[NSRC], dst[NSRC], tmp[NSRC];
     for (int i = 0; i < SANDBOX_CONTRACT_FDS; i++) {
         src[i] = fds[i];
@@ -400,6 +422,7 @@ static void child_place_fds(struct child *c, const int fds[SANDBOX_CONTRACT_FDS]
     src[6] = c->report_fd, dst[6] = FD_REPORT(sb);
     src[7] = sb->parent_pidfd, dst[7] = FD_PARENT(sb);
     src[8] = sb->netns_fd, dst[8] = FD_NETNS(sb);
+    src[9] = sb->rootfs_fd, dst[9] = FD_ROOTFS(sb);
 
     /* Room for the temporaries: the daemon's soft limit may be below them. */
     struct rlimit nofile;
@@ -432,6 +455,22 @@ static int apply_close_fds(const struct sandbox *sb)
     if (close_range((unsigned)FD_SCRATCH(sb), ~0u, 0) < 0)
         return errno;
     return 0;
+}
+
+/*
+ * The guest's minimal root: join the namespace made at init (its root is the minimal one; the
+ * mountns piece then unshares a copy of it), or, in the bench's per-instance mode, build it here.
+ */
+static int apply_rootfs(const struct sandbox *sb)
+{
+    if (sb->rootfs_per_instance) {
+        if (unshare(CLONE_NEWNS) < 0)
+            return errno;
+        return rootfs_enter(sb->rootfs);
+    }
+    if (sb->rootfs_fd < 0)
+        return sb->rootfs_errno ? sb->rootfs_errno : EBADF;
+    return errno_of(setns(FD_ROOTFS(sb), CLONE_NEWNS));
 }
 
 static int apply_mountns(void)
@@ -501,6 +540,7 @@ static void child_main(const struct sandbox *sb, uid_t uid, const int fds[SANDBO
 
     /* pidns was decided by the clone flags. */
     CHILD_APPLY(&c, ZERG_SANDBOX_PIDNS, pidns_errno);
+    CHILD_APPLY(&c, ZERG_SANDBOX_ROOTFS, apply_rootfs(sb));
     CHILD_APPLY(&c, ZERG_SANDBOX_MOUNTNS, apply_mountns());
     CHILD_APPLY(&c, ZERG_SANDBOX_IPCNS, errno_of(unshare(CLONE_NEWIPC)));
     CHILD_APPLY(&c, ZERG_SANDBOX_UTSNS, apply_utsns());

@@ -6,11 +6,14 @@
  * - sandbox_init prepares, once, everything the child needs so that after clone the child only
  *   makes system calls (no allocation, no locks, no lookups): the piece policies
  *   (sandbox.pieces), the seccomp program of guest.profile, the shared empty network namespace
- *   (netns "shared"), a pidfd of the parent, the guest command's argv and environment (only
+ *   (netns "shared"), the guest's minimal root in a mount namespace of its own (rootfs, see
+ *   sandbox_rootfs.h), a pidfd of the parent, the guest command's argv and environment (only
  *   guest.env: nothing is inherited). It validates the guest command (exists, regular file,
- *   executable). sandbox_dispose releases it all and is safe to call twice and after a failed
- *   init. sandbox_spawn must be called by the process that called sandbox_init (the child
- *   watches that process's pidfd to know whether its parent is still there).
+ *   executable) and, unless rootfs is off, what the root needs (libraries found, guest.image
+ *   readable). A required netns or rootfs the kernel refuses at init fails the init.
+ * sandbox_dispose releases it all and is safe to call twice and after a failed init. sandbox_spawn
+ * must be called by the process that called sandbox_init (the child watches that process's pidfd to
+ * know whether its parent is still there).
  * - sandbox_spawn starts one child with clone3(CLONE_PIDFD [| CLONE_NEWPID]), without CLONE_VM.
  *   The child applies the pieces in the order of common/sandbox_pieces.def, each separately;
  *   a REQUIRED piece the kernel refuses ends the child (exit 127) before exec, an OPTIONAL one
@@ -37,6 +40,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "sandbox_rootfs.h"
 
 #define SANDBOX_CONTRACT_FDS 5    /* 0 stdin, 1 stdout, 2 stderr, 3 client, 4 control */
 #define SANDBOX_EXEC_FD_MIN  1000 /* the exec descriptor is at least this, above RLIMIT_NOFILE */
@@ -75,8 +79,12 @@ struct sandbox {
     uint32_t max_slots;
     struct rlimit lim_as, lim_cpu, lim_nofile, lim_nproc, lim_core;
     enum zerg_netns_mode netns_mode;
-    int netns_fd;    /* shared mode: fd of the empty namespace; -1 otherwise */
-    int netns_errno; /* shared mode: why it could not be made (then netns is refused) */
+    int netns_fd;               /* shared mode: fd of the empty namespace; -1 otherwise */
+    int netns_errno;            /* shared mode: why it could not be made (then netns is refused) */
+    struct rootfs_plan *rootfs; /* what the guest's root holds (rootfs piece not off) */
+    int rootfs_fd;              /* the mount namespace holding that root, made at init */
+    int rootfs_errno;           /* why it could not be made (then rootfs is refused) */
+    bool rootfs_per_instance;   /* bench only, set after init: each child builds its own */
     int parent_pidfd;
     int exec_fd; /* fixed descriptor number the guest is exec'd from */
     struct sock_fprog filter;

@@ -391,13 +391,15 @@ static void test_forbidden_calls_killed(void)
     CU_ASSERT_EQUAL(count_fds(), fds_before);
 }
 
-/* Under "zvm" the guest reads /proc/self/status itself: the same facts from inside. */
+/* Under "zvm" the guest reads /proc/self/status itself: the same facts from inside. Its minimal
+ * root holds no /proc: this one runs without it (rootfs off). */
 static void test_zvm_profile_reads_files(void)
 {
     NEED_ROOT();
     if (setup_config() < 0)
         return;
     fixture_config_zvm(&cfg, &store);
+    cfg.sandbox.pieces[ZERG_SANDBOX_ROOTFS] = ZERG_PIECE_OFF;
     struct sandbox sb;
     char err[256];
     CU_ASSERT_EQUAL_FATAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
@@ -436,6 +438,208 @@ static void test_zvm_profile_runs_dynamic_binary(void)
     CU_ASSERT_TRUE(exited_with(&si, 0));
     if (!exited_with(&si, 0))
         fprintf(stderr, "/bin/true under zvm: code %d status %d\n", si.si_code, si.si_status);
+    sandbox_dispose(&sb);
+}
+
+/* --- rootfs: the guest's filesystem view ------------------------------------------------------ */
+
+/* Asks a running guest (zvm profile) to open `path`; the answer's body into resp. */
+static void guest_read(const struct sandbox *sb, const char *path, char *resp, size_t len)
+{
+    char req[600];
+    snprintf(req, sizeof req, "/__fixture/read?path=%s", path);
+    struct guest g;
+    resp[0] = '\0';
+    CU_ASSERT_EQUAL_FATAL(guest_start(sb, 5, &g), 0);
+    CU_ASSERT_EQUAL(guest_report(&g), SANDBOX_EXECED);
+    guest_request(&g, req);
+    CU_ASSERT_TRUE(guest_ready(&g));
+    char full[4096];
+    guest_response(&g, full, sizeof full);
+    const char *body = strstr(full, "\r\n\r\n");
+    snprintf(resp, len, "%s", body ? body + 4 : full);
+    siginfo_t si = guest_reap(&g);
+    CU_ASSERT_TRUE(exited_with(&si, 0));
+}
+
+static void expect_unreadable(const struct sandbox *sb, const char *path)
+{
+    char resp[512];
+    guest_read(sb, path, resp, sizeof resp);
+    int ok = strcmp(resp, "open=error\nerrno=ENOENT\n") == 0;
+    CU_ASSERT_TRUE(ok);
+    if (!ok)
+        fprintf(stderr, "the guest opened %s: %s\n", path, resp);
+}
+
+/* An image directory in /tmp holding app.beam with known bytes. */
+struct image_dir {
+    char dir[64];
+    char file[96];
+};
+
+static int image_make(struct image_dir *im)
+{
+    snprintf(im->dir, sizeof im->dir, "/tmp/zerg-test-image-XXXXXX");
+    if (!mkdtemp(im->dir) || chmod(im->dir, 0755) < 0)
+        return -1;
+    snprintf(im->file, sizeof im->file, "%s/app.beam", im->dir);
+    int fd = open(im->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    static const char content[] = "zerg image bytes 42\n";
+    ssize_t w = write(fd, content, sizeof content - 1);
+    close(fd);
+    return w == (ssize_t)sizeof content - 1 ? 0 : -1;
+}
+
+static void image_remove(struct image_dir *im)
+{
+    unlink(im->file);
+    rmdir(im->dir);
+}
+
+/* Lines of /proc/PID/mountinfo: every mount of the guest, seen from outside. */
+static int guest_mounts(pid_t pid, char *buf, size_t len)
+{
+    if (proc_read(pid, "mountinfo", buf, len) < 0)
+        return -1;
+    int n = 0;
+    for (const char *p = buf; (p = strchr(p, '\n')); p++)
+        n++;
+    return n;
+}
+
+/* The mount options field (the 6th) of the mountinfo line whose mount point is `where`. */
+static const char *mount_options(const char *mountinfo, const char *where, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (const char *line = mountinfo; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t llen = nl ? (size_t)(nl - line) : strlen(line);
+        char point[256], opts[256];
+        char copy[1024];
+        snprintf(copy, sizeof copy, "%.*s", (int)llen, line);
+        if (sscanf(copy, "%*s %*s %*s %*s %255s %255s", point, opts) == 2 &&
+            strcmp(point, where) == 0) {
+            snprintf(out, len, "%s", opts);
+            return out;
+        }
+        line += llen + (nl ? 1 : 0);
+    }
+    return out;
+}
+
+static bool has_option(const char *opts, const char *opt)
+{
+    size_t n = strlen(opt);
+    for (const char *p = opts; (p = strstr(p, opt)); p += n)
+        if ((p == opts || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/*
+ * With rootfs (zvm profile, which may open any path read-only): the guest reads its image at
+ * /image and nothing else: not the host's /etc, not /proc, not the daemon's files (its own
+ * binary, the image's host path, the state directory). Checked for the root made once at init
+ * and for the root each child builds itself (the bench's per-instance mode).
+ */
+static void test_rootfs_confines_reads(void)
+{
+    NEED_ROOT();
+    if (setup_config() < 0)
+        return;
+    struct image_dir im;
+    CU_ASSERT_EQUAL_FATAL(image_make(&im), 0);
+    fixture_config_zvm(&cfg, &store);
+    cfg.guest.image = im.dir;
+    int fds_before = count_fds();
+    for (int per_instance = 0; per_instance < 2; per_instance++) {
+        struct sandbox sb;
+        char err[256];
+        CU_ASSERT_EQUAL_FATAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
+        sb.rootfs_per_instance = per_instance;
+        char resp[512];
+        guest_read(&sb, "/image/app.beam", resp, sizeof resp);
+        CU_ASSERT_STRING_EQUAL(resp, "open=ok\nbytes=20\ndata=zerg image bytes 42\n");
+        expect_unreadable(&sb, "/etc/passwd");
+        expect_unreadable(&sb, "/proc/self/status");
+        expect_unreadable(&sb, "/proc/1/status");
+        expect_unreadable(&sb, "/dev/null");
+        expect_unreadable(&sb, "/tmp");
+        expect_unreadable(&sb, store.guest_path);
+        expect_unreadable(&sb, im.file);
+        expect_unreadable(&sb, store.state_dir);
+        /* From outside: its whole mount table is the root and the image, both read-only. */
+        struct guest g;
+        CU_ASSERT_EQUAL_FATAL(guest_start(&sb, 6, &g), 0);
+        CU_ASSERT_EQUAL(guest_report(&g), SANDBOX_EXECED);
+        CU_ASSERT_EQUAL(g.report.outcome[ZERG_SANDBOX_ROOTFS], SANDBOX_PIECE_ON);
+        char mi[4096], opts[256];
+        CU_ASSERT_EQUAL(guest_mounts(g.ch.pid, mi, sizeof mi), 2);
+        mount_options(mi, "/", opts, sizeof opts);
+        CU_ASSERT_TRUE(has_option(opts, "ro") && has_option(opts, "nosuid") &&
+                       has_option(opts, "nodev") && has_option(opts, "noexec"));
+        mount_options(mi, "/image", opts, sizeof opts);
+        CU_ASSERT_TRUE(has_option(opts, "ro") && has_option(opts, "nosuid") &&
+                       has_option(opts, "nodev") && has_option(opts, "noexec"));
+        if (!has_option(opts, "noexec"))
+            fprintf(stderr, "guest mounts:\n%s", mi);
+        guest_request(&g, "/");
+        siginfo_t si = guest_reap(&g);
+        CU_ASSERT_TRUE(exited_with(&si, 0));
+        sandbox_dispose(&sb);
+    }
+    CU_ASSERT_EQUAL(count_fds(), fds_before);
+    /* The same guest with rootfs off sees the host: the checks above can fail. */
+    cfg.sandbox.pieces[ZERG_SANDBOX_ROOTFS] = ZERG_PIECE_OFF;
+    struct sandbox sb;
+    char err[256], resp[512];
+    CU_ASSERT_EQUAL_FATAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
+    guest_read(&sb, "/etc/passwd", resp, sizeof resp);
+    CU_ASSERT_EQUAL(strncmp(resp, "open=ok\n", 8), 0);
+    sandbox_dispose(&sb);
+    image_remove(&im);
+}
+
+/* A dynamically linked guest gets its loader and libraries, read-only but executable. */
+static void test_rootfs_dynamic_guest(void)
+{
+    NEED_ROOT();
+    if (setup_config() < 0)
+        return;
+    fixture_config_zvm(&cfg, &store);
+    static char sleep_path[] = "/bin/sleep", arg[] = "0.3";
+    static char *argv[] = {sleep_path, arg, NULL};
+    cfg.guest.argv = argv;
+    cfg.guest.argc = 2;
+    struct sandbox sb;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sb.rootfs);
+    CU_ASSERT_EQUAL(sb.rootfs->nbinds, 2); /* sleep: the loader and libc, nothing else */
+    struct guest g;
+    CU_ASSERT_EQUAL_FATAL(guest_start(&sb, 0, &g), 0);
+    CU_ASSERT_EQUAL(guest_report(&g), SANDBOX_EXECED);
+    /* Its mounts, while it sleeps: the root, the loader, libc. */
+    char mi[4096], opts[256];
+    CU_ASSERT_EQUAL(guest_mounts(g.ch.pid, mi, sizeof mi), 3);
+    mount_options(mi, "/lib64/ld-linux-x86-64.so.2", opts, sizeof opts);
+    CU_ASSERT_TRUE(has_option(opts, "ro") && has_option(opts, "nosuid") &&
+                   !has_option(opts, "noexec"));
+    mount_options(mi, "/lib/x86_64-linux-gnu/libc.so.6", opts, sizeof opts);
+    CU_ASSERT_TRUE(has_option(opts, "ro") && !has_option(opts, "noexec"));
+    /* The loader found libc there, without ld.so.cache, and the program ran to its end. */
+    siginfo_t si = guest_reap(&g);
+    CU_ASSERT_TRUE(exited_with(&si, 0));
+    if (!exited_with(&si, 0)) {
+        char line[512];
+        ssize_t n = read(g.err, line, sizeof line - 1);
+        fprintf(stderr, "sleep under rootfs: code %d status %d: %.*s\n", si.si_code, si.si_status,
+                n > 0 ? (int)n : 0, line);
+        fprintf(stderr, "guest mounts:\n%s", mi);
+    }
     sandbox_dispose(&sb);
 }
 
@@ -565,6 +769,7 @@ static void test_unprivileged_degrades(void)
         bad |= (g.report.outcome[ZERG_SANDBOX_SECCOMP] != SANDBOX_PIECE_ON) << 7;
         bad |= (g.report.outcome[ZERG_SANDBOX_NO_NEW_PRIVS] != SANDBOX_PIECE_ON) << 8;
         bad |= (g.report.outcome[ZERG_SANDBOX_RLIMITS] != SANDBOX_PIECE_ON) << 9;
+        bad |= (g.report.outcome[ZERG_SANDBOX_ROOTFS] != SANDBOX_PIECE_REFUSED) << 14;
         guest_request(&g, "/");
         bad |= !guest_ready(&g) << 10;
         siginfo_t si = guest_reap(&g);
@@ -718,6 +923,38 @@ static void test_init_rejects_bad_config(void)
     CU_ASSERT_EQUAL(sandbox_init(&sb, &cfg, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "o+x"));
     unlink(copy);
+    /* guest.image: missing, or not readable by the guest's uid (checked unless rootfs is off). */
+    setup_config();
+    static char no_image[] = "/nonexistent/zerg-image";
+    cfg.guest.image = no_image;
+    CU_ASSERT_EQUAL(sandbox_init(&sb, &cfg, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "guest.image"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, no_image));
+    char secret[] = "/tmp/zerg-test-image-XXXXXX";
+    fd = mkstemp(secret);
+    CU_ASSERT_FATAL(fd >= 0);
+    fchmod(fd, 0600);
+    close(fd);
+    cfg.guest.image = secret;
+    CU_ASSERT_EQUAL(sandbox_init(&sb, &cfg, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "o+r"));
+    cfg.sandbox.pieces[ZERG_SANDBOX_ROOTFS] = ZERG_PIECE_OFF;
+    CU_ASSERT_EQUAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
+    sandbox_dispose(&sb);
+    unlink(secret);
+    /* A guest that is ELF but not of this machine's 64-bit kind. */
+    setup_config();
+    char elf32[] = "/tmp/zerg-test-guest-XXXXXX";
+    fd = mkstemp(elf32);
+    CU_ASSERT_FATAL(fd >= 0);
+    static const unsigned char ident[64] = {0x7f, 'E', 'L', 'F', 1 /* ELFCLASS32 */, 1, 1};
+    CU_ASSERT_EQUAL(write(fd, ident, sizeof ident), (ssize_t)sizeof ident);
+    fchmod(fd, 0755);
+    close(fd);
+    store.argv[0] = elf32;
+    CU_ASSERT_EQUAL(sandbox_init(&sb, &cfg, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a 64-bit ELF"));
+    unlink(elf32);
 }
 
 static int ns_same(pid_t a, pid_t b, const char *ns)
@@ -811,6 +1048,8 @@ static const struct sandbox_test tests[] = {
     T(test_forbidden_calls_killed, true),
     T(test_zvm_profile_reads_files, true),
     T(test_zvm_profile_runs_dynamic_binary, true),
+    T(test_rootfs_confines_reads, true),
+    T(test_rootfs_dynamic_guest, true),
     T(test_required_refusal_means_no_exec, true),
     T(test_optional_refusal_reported, true),
     T(test_unprivileged_degrades, true),
