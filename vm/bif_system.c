@@ -4,6 +4,8 @@
 #include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/compare.h"
+#include "vm/copy.h"
+#include "vm/binary.h"
 #include "vm/etf.h"
 #include "vm/module.h"
 #include "vm/platform.h"
@@ -384,6 +386,11 @@ term_t bif_code_ensure_loaded_1(struct process *p, term_t *args)
     struct textbuf err;
     textbuf_init(&err);
     struct module *m = load_module_by_name(args[0], &err);
+    if (!m && err.len) {
+        size_t n;
+        const char *name = atom_name(args[0], &n);
+        rt_eprintf("zvm: loading module %.*s failed: %s\n", (int)n, name, err.data);
+    }
     textbuf_dispose(&err);
     term_t *el;
     term_t t = build_tuple(&p->builder, 2, &el);
@@ -403,10 +410,19 @@ term_t bif_erlang_system_info_1(struct process *p, term_t *args)
         return build_string(&p->builder, "25", 2);
     if (n == 7 && memcmp(s, "machine", 7) == 0)
         return build_string(&p->builder, "ZVM", 3);
-    if (n == 13 && memcmp(s, "wordsize", 8) == 0)
-        return make_small(8);
     if (n == 8 && memcmp(s, "wordsize", 8) == 0)
         return make_small(8);
+    if ((n == 10 && memcmp(s, "schedulers", 10) == 0) ||
+        (n == 17 && memcmp(s, "schedulers_online", 17) == 0) ||
+        (n == 15 && memcmp(s, "logical_processors", 15) == 0) ||
+        (n == 22 && memcmp(s, "dirty_cpu_schedulers", 20) == 0))
+        return make_small(1); /* one scheduler per VM instance */
+    if (n == 14 && memcmp(s, "process_count", 13) == 0)
+        return make_small(1);
+    if (n == 7 && memcmp(s, "version", 7) == 0)
+        return build_string(&p->builder, "13.1.5", 6);
+    if (n == 12 && memcmp(s, "system_version", 12) == 0)
+        return build_string(&p->builder, "zvm (OTP 25 compatible)\n", 24);
     return bif_badarg(p);
 }
 
@@ -423,4 +439,184 @@ term_t bif_erlang_term_to_binary_1(struct process *p, term_t *args)
         r = build_binary(&p->builder, (const uint8_t *)b.data, b.len, NULL);
     textbuf_dispose(&b);
     return r;
+}
+
+/* erlang:send/2 and Pid ! Msg: part 1 delivers only to the process itself. */
+term_t bif_erlang_send_2(struct process *p, term_t *args)
+{
+    term_t dest = args[0];
+    if (dest == ZVM_GROUP_LEADER) {
+        /* erlang:send/2 to the console from C cannot call zvm_io: refuse rather than lose it. */
+        return bif_error(p, ATOM_notsup);
+    }
+    if (is_pid(dest)) {
+        if (pid_index(dest) == p->id)
+            proc_mailbox_push(p, args[1]);
+        return args[1];
+    }
+    if (is_port(dest))
+        return args[1];
+    return bif_badarg(p);
+}
+
+term_t bif_erlang_op_send_2(struct process *p, term_t *args)
+{
+    return bif_erlang_send_2(p, args);
+}
+
+term_t bif_zvm_console_write_1(struct process *p, term_t *args)
+{
+    if (!is_binary_term(args[0]))
+        return bif_badarg(p);
+    struct bitview v = bitview_of(args[0]);
+    size_t n = (size_t)(v.bits / 8);
+    uint8_t *tmp = rt_alloc(n ? n : 1);
+    const uint8_t *s = bitview_bytes(&v, tmp);
+    zplat_console_write(ZPLAT_STDOUT, s, n);
+    rt_free(tmp);
+    return ATOM_ok;
+}
+
+term_t bif_erlang_group_leader_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return ZVM_GROUP_LEADER;
+}
+
+term_t bif_erlang_node_1(struct process *p, term_t *args)
+{
+    (void)args;
+    return bif_erlang_node_0(p, args);
+}
+
+/* Monitors in part 1: the only other "process" is the console, which never dies. */
+term_t bif_erlang_monitor_2(struct process *p, term_t *args)
+{
+    if (args[0] != atom_intern("process", 7))
+        return bif_badarg(p);
+    return bif_erlang_make_ref_0(p, args);
+}
+
+term_t bif_erlang_demonitor_1(struct process *p, term_t *args)
+{
+    return is_ref(args[0]) ? ATOM_true : bif_badarg(p);
+}
+
+term_t bif_erlang_demonitor_2(struct process *p, term_t *args)
+{
+    return is_ref(args[0]) ? ATOM_true : bif_badarg(p);
+}
+
+term_t bif_erlang_is_process_alive_1(struct process *p, term_t *args)
+{
+    if (!is_pid(args[0]))
+        return bif_badarg(p);
+    return make_bool(pid_index(args[0]) == p->id || args[0] == ZVM_GROUP_LEADER);
+}
+
+term_t bif_net_kernel_dflag_unicode_io_1(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return ATOM_true;
+}
+
+/* --- persistent_term: terms copied into an area that lives as long as the VM ------------- */
+
+struct pt_entry {
+    term_t key, value;
+};
+static struct pt_entry *pt;
+static size_t n_pt, cap_pt;
+static struct lit_area pt_area;
+static bool pt_ready;
+
+static struct pt_entry *pt_find(term_t key)
+{
+    for (size_t i = 0; i < n_pt; i++)
+        if (term_eq_exact(pt[i].key, key))
+            return &pt[i];
+    return NULL;
+}
+
+term_t bif_persistent_term_get_1(struct process *p, term_t *args)
+{
+    struct pt_entry *e = pt_find(args[0]);
+    return e ? e->value : bif_badarg(p);
+}
+
+term_t bif_persistent_term_get_2(struct process *p, term_t *args)
+{
+    (void)p;
+    struct pt_entry *e = pt_find(args[0]);
+    return e ? e->value : args[1];
+}
+
+term_t bif_persistent_term_put_2(struct process *p, term_t *args)
+{
+    (void)p;
+    if (!pt_ready) {
+        lit_area_init(&pt_area);
+        pt_ready = true;
+    }
+    /* Old values stay in the area: OTP also keeps them until no process refers to them. */
+    struct pt_entry *e = pt_find(args[0]);
+    if (!e) {
+        if (n_pt == cap_pt) {
+            cap_pt = cap_pt ? cap_pt * 2 : 16;
+            pt = rt_realloc(pt, sizeof *pt * cap_pt);
+        }
+        e = &pt[n_pt++];
+        e->key = copy_term(&pt_area.builder, args[0]);
+    }
+    e->value = copy_term(&pt_area.builder, args[1]);
+    return ATOM_ok;
+}
+
+term_t bif_persistent_term_erase_1(struct process *p, term_t *args)
+{
+    (void)p;
+    struct pt_entry *e = pt_find(args[0]);
+    if (!e)
+        return ATOM_false;
+    *e = pt[--n_pt];
+    return ATOM_true;
+}
+
+/* The guest has no environment variables (the platform contract gives none). */
+term_t bif_os_getenv_1(struct process *p, term_t *args)
+{
+    if (!is_list(args[0]) && !is_nil(args[0]))
+        return bif_badarg(p);
+    return ATOM_false;
+}
+
+term_t bif_os_getenv_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return NIL;
+}
+
+/* init's queries about the command line, answered by the VM (OTP's init module is not run). */
+term_t bif_init_get_argument_1(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]))
+        return bif_badarg(p);
+    return ATOM_error;
+}
+
+term_t bif_init_get_arguments_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return NIL;
+}
+
+term_t bif_init_get_plain_arguments_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return NIL;
 }

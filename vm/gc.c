@@ -92,6 +92,9 @@ void process_dispose(struct process *p)
     free_frags(p);
     rt_free(p->heap);
     rt_free(p->stack);
+    rt_free(p->msgs);
+    p->msgs = NULL;
+    p->n_msgs = p->cap_msgs = p->save = 0;
     p->heap = p->htop = p->hend = NULL;
     p->stack = p->stack_end = p->E = NULL;
 }
@@ -229,6 +232,8 @@ void proc_gc(struct process *p, size_t need, unsigned live)
     copy_root(&g, &p->exc_reason);
     copy_root(&g, &p->exc_trace);
     copy_root(&g, &p->exit_reason);
+    for (uint32_t i = 0; i < p->n_msgs; i++)
+        copy_root(&g, &p->msgs[i]);
     copy_root(&g, &p->exc_top);
     copy_root(&g, &p->exc_args);
     scan(&g);
@@ -258,4 +263,23 @@ void proc_ensure_heap(struct process *p, size_t need, unsigned live)
     if ((size_t)(p->hend - p->htop) >= need && p->frag_words < p->heap_words)
         return;
     proc_gc(p, need, live);
+}
+
+void proc_mailbox_push(struct process *p, term_t msg)
+{
+    if (p->n_msgs == p->cap_msgs) {
+        p->cap_msgs = p->cap_msgs ? p->cap_msgs * 2 : 8;
+        p->msgs = rt_realloc(p->msgs, sizeof *p->msgs * p->cap_msgs);
+    }
+    p->msgs[p->n_msgs++] = msg;
+}
+
+void proc_mailbox_remove(struct process *p)
+{
+    if (p->save < p->n_msgs) {
+        for (uint32_t i = p->save; i + 1 < p->n_msgs; i++)
+            p->msgs[i] = p->msgs[i + 1];
+        p->n_msgs--;
+    }
+    p->save = 0;
 }

@@ -19,6 +19,7 @@
 #include "vm/exception.h"
 #include "vm/map.h"
 #include "vm/module.h"
+#include "vm/platform.h"
 #include "vm/process.h"
 #include "vm/rt.h"
 
@@ -74,6 +75,8 @@ bool interp_is_func_info(const uintptr_t *pc)
 
 /* The code the first call of a process returns to. */
 static uintptr_t process_exit_code[1];
+/* Where zvm_io:request/1 returns to after a send to the group leader. */
+static uintptr_t send_resume_code[1];
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -288,6 +291,20 @@ void interp_run(struct process *p)
         H(is_tagged_tuple),
         H(build_stacktrace),
         H(raw_raise),
+        H(send),
+        H(i_send_resume),
+        H(remove_message),
+        H(timeout),
+        H(loop_rec),
+        H(loop_rec_end),
+        H(wait),
+        H(wait_timeout),
+        H(recv_mark),
+        H(recv_set),
+        H(recv_marker_reserve),
+        H(recv_marker_bind),
+        H(recv_marker_clear),
+        H(recv_marker_use),
         H(raise),
         H(get_hd),
         H(get_tl),
@@ -312,6 +329,7 @@ void interp_run(struct process *p)
     if (!p) {
         op_table = table;
         process_exit_code[0] = (uintptr_t) && L_i_process_exit;
+        send_resume_code[0] = (uintptr_t) && L_i_send_resume;
         return;
     }
 
@@ -1127,6 +1145,104 @@ do_call_fun : {
         }
         DST(I[3]) = r;
         NEXT(6 + n);
+    }
+
+    /* --- messages (part 1: one process, so only its own sends arrive) ----------------- */
+    OP(send)
+    {
+        term_t dest = x[0], msg = x[1];
+        if (dest == ZVM_GROUP_LEADER) {
+            /* The console io server runs in the sender (vm/erl/zvm_io.erl): call
+             * zvm_io:request(Msg), then resume after this send with its result. */
+            if (unlikely((size_t)(E - p->stack) < 2)) {
+                SYNC();
+                proc_ensure_stack(p, 2);
+                RELOAD();
+            }
+            E -= 2;
+            E[0] = (term_t)(uintptr_t)(I + 1);
+            E[1] = (term_t)(uintptr_t)CP;
+            x[0] = msg;
+            CP = send_resume_code;
+            JUMP(export_get(ATOM_zvm_io, ATOM_request, 1)->addr);
+        }
+        if (is_pid(dest)) {
+            if (pid_index(dest) == p->id)
+                proc_mailbox_push(p, msg);
+        } else if (!is_port(dest)) {
+            p->exc_top = NIL;
+            RAISE(ATOM_error, ATOM_badarg); /* no registered names in part 1 */
+        }
+        x[0] = msg;
+        NEXT(1);
+    }
+    OP(i_send_resume)
+    {
+        I = (const uintptr_t *)(uintptr_t)E[0];
+        CP = (const uintptr_t *)(uintptr_t)E[1];
+        E += 2;
+        DISPATCH();
+    }
+    OP(loop_rec)
+    {
+        if (p->save >= p->n_msgs)
+            JUMP(LABEL(I[1]));
+        DST(I[2]) = p->msgs[p->save];
+        NEXT(3);
+    }
+    OP(loop_rec_end)
+    {
+        p->save++;
+        JUMP(LABEL(I[1]));
+    }
+    OP(remove_message)
+    {
+        proc_mailbox_remove(p);
+        NEXT(1);
+    }
+    OP(timeout)
+    {
+        p->save = 0;
+        NEXT(1);
+    }
+    OP(wait)
+    {
+        /* Nothing else can ever send to the only process: wait forever, as erl would. */
+        for (;;) {
+            struct zplat_event ev[1];
+            zplat_wait(UINT64_MAX, ev, 1);
+        }
+    }
+    OP(wait_timeout)
+    {
+        term_t t = SRC(I[2]);
+        if (t == ATOM_infinity)
+            goto L_wait;
+        if (!is_small(t) || small_val(t) < 0)
+            RAISE(ATOM_error, ATOM_timeout_value);
+        uint64_t deadline = zplat_monotonic_ns() + (uint64_t)small_val(t) * 1000000u;
+        while (zplat_monotonic_ns() < deadline) {
+            struct zplat_event ev[1];
+            zplat_wait(deadline, ev, 1);
+        }
+        p->save = 0;
+        NEXT(3);
+    }
+    OP(recv_mark)
+    OP(recv_set)
+    OP(recv_marker_bind)
+    OP(recv_marker_clear)
+    OP(recv_marker_use)
+    {
+        /* Receive markers only speed up selective receive over long queues: a no-op here. */
+        NEXT(1 + (*I == (uintptr_t) && L_recv_marker_bind ? 2 : 1));
+    }
+    OP(recv_marker_reserve)
+    {
+        SYNC();
+        DST(I[1]) = bif_erlang_make_ref_0(p, args);
+        RELOAD();
+        NEXT(2);
     }
 
 #define BS_CODE

@@ -610,6 +610,22 @@ static const char *shape_of(unsigned op)
         return "fss";
     case OP_raise:
         return "ss";
+    case OP_loop_rec:
+        return "fd";
+    case OP_loop_rec_end:
+    case OP_wait:
+    case OP_recv_mark:
+    case OP_recv_set:
+        return "f";
+    case OP_wait_timeout:
+        return "fs";
+    case OP_recv_marker_reserve:
+        return "d";
+    case OP_recv_marker_bind:
+        return "ss";
+    case OP_recv_marker_clear:
+    case OP_recv_marker_use:
+        return "s";
     case OP_bs_start_match3:
         return "fsud";
     case OP_bs_start_match4:

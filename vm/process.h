@@ -19,6 +19,10 @@
 #include "vm/module.h"
 #include "vm/term.h"
 
+/* Part 1's one process is pid 0; pid 1 stands for the console group leader (zvm_io.erl). */
+#define ZVM_GROUP_LEADER  make_pid_const(1)
+#define make_pid_const(i) (((term_t)(i) << 4) | TAG_PID)
+
 struct heap_frag {
     struct heap_frag *next;
     size_t used, cap;
@@ -42,6 +46,10 @@ struct process {
     term_t exc_args;      /* erlang:error/2's argument list for the current function, or NIL */
     bool exc_trace_given; /* erlang:raise/3: exc_trace is already the stack trace */
     term_t exit_reason;
+    /* Mailbox (part 1: only the process's own sends reach it; part 2 replaces this with LING's
+     * message queues). msgs[save] is the next message receive looks at. */
+    term_t *msgs;
+    uint32_t n_msgs, cap_msgs, save;
     uint64_t reductions;
     uint64_t gcs;
     bool grow_next;
@@ -69,6 +77,11 @@ void proc_gc(struct process *p, size_t need, unsigned live);
 
 /* Ensures `words` free stack words below E, growing the stack if needed. */
 void proc_ensure_stack(struct process *p, size_t words);
+
+/* Appends a message that already lives on this process's heap (a send to self). */
+void proc_mailbox_push(struct process *p, term_t msg);
+/* Removes msgs[save] and resets the save position. */
+void proc_mailbox_remove(struct process *p);
 
 /* Words in use on the heap and fragments. */
 size_t proc_heap_used(const struct process *p);
