@@ -203,8 +203,12 @@ int xg_main(void)
     if (serve_vchan) {
         uint64_t ms = linger_ms ? linger_ms : SERVE_DEFAULT_MS;
         rc = serve_one_request(&vchan, instance, xg_clock_ns() + ms * 1000000ull);
-        if (rc)
+        if (rc) {
+            char state[200];
+            xg_vchan_describe(&vchan, state, sizeof state);
+            xg_console_printf("zerg-testguest: vchan: %s\n", state);
             fail("serving the request over vchan failed", rc);
+        }
         xg_console_printf("zerg-testguest: instance=%s served one request\n", instance);
     } else if (linger_ms) {
         rc = wait_for_shutdown_request(xg_clock_ns() + linger_ms * 1000000ull);

@@ -201,3 +201,13 @@ void xg_vchan_close(struct xg_vchan *v, uint64_t deadline_ns)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     xg_evtchn_send(v->port);
 }
+
+void xg_vchan_describe(struct xg_vchan *v, char *buf, size_t cap)
+{
+    volatile struct vchan_interface *s = shared(v);
+    xg_snprintf(buf, cap,
+                "cli_live=%u srv_live=%u in.prod=%u in.cons=%u out.prod=%u out.cons=%u "
+                "cli_notify=%u srv_notify=%u port=%u gref=%d",
+                s->cli_live, s->srv_live, s->left.prod, s->left.cons, s->right.prod, s->right.cons,
+                s->cli_notify, s->srv_notify, v->port, v->gref);
+}

@@ -41,6 +41,8 @@ long xg_vchan_write_some(struct xg_vchan *v, const void *buf, size_t len);
  * the notify byte, to signal the ones in `want` that are not ready, so a poll on v->port wakes
  * when they become ready. */
 unsigned xg_vchan_readiness(struct xg_vchan *v, unsigned want);
+/* One line describing the shared page (liveness, ring indexes, notify bytes), for diagnostics. */
+void xg_vchan_describe(struct xg_vchan *v, char *buf, size_t cap);
 /* Waits (bounded) until the client has taken everything written, then marks us closed. */
 void xg_vchan_close(struct xg_vchan *v, uint64_t deadline_ns);
 

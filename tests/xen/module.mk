@@ -5,7 +5,7 @@
 # tools are fetched at (tests/xen/fetch.sh).
 XEN_DOM0_DIR   := $(BUILD)/xen-dom0
 XEN_DOM0_PROGS := $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle $(XEN_DOM0_DIR)/zerg-xen-now \
-                  $(XEN_DOM0_DIR)/zerg-xen-vchan-get
+                  $(XEN_DOM0_DIR)/zerg-xen-vchan-get $(XEN_DOM0_DIR)/zerg-xen-http-get
 
 $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle: tests/xen/libxl_cycle.c | deps-check
 	@mkdir -p $(@D)
@@ -13,12 +13,17 @@ $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle: tests/xen/libxl_cycle.c | deps-check
 $(XEN_DOM0_DIR)/zerg-xen-vchan-get: tests/xen/vchan_get.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(REL_FLAGS) -o $@ $< $(call pkglibs,xenvchan)
+$(XEN_DOM0_DIR)/zerg-xen-http-get: tests/xen/http_get.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(REL_FLAGS) -o $@ $<
 $(XEN_DOM0_DIR)/zerg-xen-now: tests/xen/dom0_now.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(REL_FLAGS) -o $@ $<
 
 EXTRA_TEST += $(XEN_DOM0_PROGS)
 XEN_HARNESS_FILES += $(XEN_DOM0_PROGS) tests/xen/testguest.cfg
+# `zerg serve` with the xen backend, in dom0 (tests/xen/zerg-serve.dom0-test.sh).
+XEN_HARNESS_FILES += $(BIN)/zerg tests/xen/zerg-xen.json tests/xen/zerg-serve.dom0-test.sh
 
 .PHONY: test-xen bench-xen
 test-xen: $(XEN_HARNESS_FILES) | deps-check
