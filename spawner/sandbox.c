@@ -4,12 +4,15 @@
  * (one function per sandbox piece, in the order of sandbox_pieces.def), the parent's spawn, and
  * the parent's reading of the report.
  *
- * The child is a copy of the daemon made by clone3 without CLONE_VM: until it execs it must
- * only make system calls. It allocates nothing, takes no lock and reads only what sandbox_init
- * prepared.
+ * The child shares the daemon's memory (CLONE_VM | CLONE_VFORK, on its own stack) until it
+ * execs: it must only make system calls. It allocates nothing, takes no lock, writes nothing but
+ * its own stack and reads only what sandbox_init prepared and its arguments. glibc wrappers that
+ * act on every thread of the process (setresuid and friends broadcast to the daemon's threads)
+ * are replaced by raw system calls.
  */
 #include "sandbox.h"
 #include "seccomp_profiles.h"
+#include "zclock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
@@ -28,7 +32,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <grp.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 /* --- names ---------------------------------------------------------------------------------- */
 
@@ -70,6 +76,10 @@ void sandbox_test_force_refusal(enum zerg_sandbox_piece p, int e)
 #else
 #define FORCED_REFUSAL(p) 0
 #endif
+
+/* The child's stack (it runs child_main and the libc calls it makes, sanitizers included). */
+#define SANDBOX_STACK_SIZE  (256 * 1024)
+#define SANDBOX_STACK_GUARD 4096
 
 static long sys_clone3(struct clone_args *ca)
 {
@@ -249,6 +259,21 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
         seccomp_profile_compile(cfg->guest.profile, sb->exec_fd, &sb->filter, err, errlen) < 0)
         goto fail;
 
+    /* The child's stack: touched now, so that no spawn pays its page faults. */
+    sb->stack_size = SANDBOX_STACK_SIZE;
+    sb->stack = mmap(NULL, sb->stack_size + SANDBOX_STACK_GUARD, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (sb->stack == MAP_FAILED) {
+        sb->stack = NULL;
+        snprintf(err, errlen, "the sandbox's stack: %s", strerror(errno));
+        goto fail;
+    }
+    if (mprotect(sb->stack, SANDBOX_STACK_GUARD, PROT_NONE) < 0) {
+        snprintf(err, errlen, "the sandbox's stack guard: %s", strerror(errno));
+        goto fail;
+    }
+    memset((char *)sb->stack + SANDBOX_STACK_GUARD, 0, sb->stack_size);
+
     sb->parent_pidfd = pidfd_open(getpid(), 0);
     if (sb->parent_pidfd < 0) {
         snprintf(err, errlen, "pidfd_open of the daemon itself: %s", strerror(errno));
@@ -302,6 +327,8 @@ void sandbox_dispose(struct sandbox *sb)
         close(sb->parent_pidfd);
     seccomp_profile_dispose(&sb->filter);
     rootfs_plan_free(sb->rootfs);
+    if (sb->stack)
+        munmap(sb->stack, sb->stack_size + SANDBOX_STACK_GUARD);
     free(sb->envp);
     memset(sb, 0, sizeof *sb);
     sb->netns_fd = -1;
@@ -348,6 +375,8 @@ static void child_piece(struct child *c, enum zerg_sandbox_piece p, int e)
 {
     c->report.outcome[p] = e ? SANDBOX_PIECE_REFUSED : SANDBOX_PIECE_ON;
     c->report.error[p] = e;
+    if (p != ZERG_SANDBOX_SECCOMP)
+        c->report.piece_done_ns[p] = zclock_now_ns();
     if (e && c->sb->policy[p] == ZERG_PIECE_REQUIRED) {
         c->report.refused_required = (int32_t)p + 1;
         child_send_report(c);
@@ -506,20 +535,32 @@ static int apply_rlimits(const struct sandbox *sb)
     return 0;
 }
 
+/* Raw calls: glibc's setgroups/setresgid/setresuid would signal every thread of the daemon
+ * (whose memory the child shares) to change its credentials too. */
 static int apply_uid(uid_t uid, gid_t gid)
 {
-    if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+    if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, gid, gid, gid) < 0 ||
+        syscall(SYS_setresuid, uid, uid, uid) < 0)
         return errno;
     return 0;
 }
 
-static void child_main(const struct sandbox *sb, uid_t uid, const int fds[SANDBOX_CONTRACT_FDS],
-                       int report_fd, int pidns_errno) __attribute__((noreturn));
+/* What sandbox_spawn hands the child (on the suspended caller's stack). Not noreturn, like
+ * child_exit: a sanitizer's no-return hook would act on the daemon thread's stack. */
+struct child_args {
+    const struct sandbox *sb;
+    uid_t uid;
+    const int *fds;
+    int report_fd;
+    int pidns_errno;
+};
+
 static void child_main(const struct sandbox *sb, uid_t uid, const int fds[SANDBOX_CONTRACT_FDS],
                        int report_fd, int pidns_errno)
 {
     struct child c;
     memset(&c, 0, sizeof c);
+    c.report.start_ns = zclock_now_ns();
     c.sb = sb;
     c.report.magic = SANDBOX_REPORT_MAGIC;
     c.report_fd = report_fd;
@@ -562,7 +603,38 @@ static void child_main(const struct sandbox *sb, uid_t uid, const int fds[SANDBO
     child_send_report(&c);
     execveat(FD_GUEST(sb), "", sb->argv, sb->envp, AT_EMPTY_PATH);
     child_stop(&c, SANDBOX_STAGE_EXEC, errno);
-    __builtin_unreachable();
+}
+
+static int child_entry(void *arg)
+{
+    const struct child_args *a = arg;
+    child_main(a->sb, a->uid, a->fds, a->report_fd, a->pidns_errno);
+    child_exit(127); /* not reached: child_main execs or exits */
+    return 127;
+}
+
+/* One clone: CLONE_VM | CLONE_VFORK on the sandbox's stack, or (bench) clone3 as a fork. */
+static long spawn_clone(const struct sandbox *sb, uint64_t ns_flags, int *pidfd,
+                        struct child_args *args)
+{
+    if (sb->spawn_fork) {
+        struct clone_args ca = {.flags = CLONE_PIDFD | ns_flags,
+                                .pidfd = (uint64_t)(uintptr_t)pidfd,
+                                .exit_signal = SIGCHLD};
+        long pid = sys_clone3(&ca);
+        if (pid == 0)
+            child_exit(child_entry(args));
+        return pid;
+    }
+    char *top = (char *)sb->stack + SANDBOX_STACK_GUARD + sb->stack_size;
+    long pid = clone(child_entry, top,
+                     CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (int)ns_flags | SIGCHLD, args, pidfd);
+#if defined(__SANITIZE_ADDRESS__)
+    /* The child's frames never returned: their redzones stay poisoned in the shadow memory we
+     * share. The next child starts on a clean stack. */
+    __asan_unpoison_memory_region((char *)sb->stack + SANDBOX_STACK_GUARD, sb->stack_size);
+#endif
+    return pid;
 }
 
 /* --- the parent: spawn ---------------------------------------------------------------------- */
@@ -599,26 +671,24 @@ int sandbox_spawn(const struct sandbox *sb, unsigned slot, const int fds[SANDBOX
         return -1;
     }
 
-    struct clone_args ca = {
-        .flags = CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = SIGCHLD};
-    int pidns_errno = 0;
+    uint64_t ns_flags = 0;
+    struct child_args args = {
+        .sb = sb, .uid = uid, .fds = fds, .report_fd = report[1], .pidns_errno = 0};
     if (sb->policy[ZERG_SANDBOX_PIDNS] != ZERG_PIECE_OFF) {
-        pidns_errno = FORCED_REFUSAL(ZERG_SANDBOX_PIDNS);
-        if (!pidns_errno)
-            ca.flags |= CLONE_NEWPID;
+        args.pidns_errno = FORCED_REFUSAL(ZERG_SANDBOX_PIDNS);
+        if (!args.pidns_errno)
+            ns_flags |= CLONE_NEWPID;
     }
     sigset_t all, saved_mask;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &saved_mask);
-    long pid = sys_clone3(&ca);
-    if (pid < 0 && (ca.flags & CLONE_NEWPID) && namespace_refusal(errno)) {
+    long pid = spawn_clone(sb, ns_flags, &pidfd, &args);
+    if (pid < 0 && (ns_flags & CLONE_NEWPID) && namespace_refusal(errno)) {
         /* The child reports pidns refused; if it is required, it stops before exec. */
-        pidns_errno = errno;
-        ca.flags &= ~(uint64_t)CLONE_NEWPID;
-        pid = sys_clone3(&ca);
+        args.pidns_errno = errno;
+        ns_flags &= ~(uint64_t)CLONE_NEWPID;
+        pid = spawn_clone(sb, ns_flags, &pidfd, &args);
     }
-    if (pid == 0)
-        child_main(sb, uid, fds, report[1], pidns_errno);
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
     close(report[1]);

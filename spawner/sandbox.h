@@ -14,8 +14,13 @@
  * sandbox_dispose releases it all and is safe to call twice and after a failed init. sandbox_spawn
  * must be called by the process that called sandbox_init (the child watches that process's pidfd to
  * know whether its parent is still there).
- * - sandbox_spawn starts one child with clone3(CLONE_PIDFD [| CLONE_NEWPID]), without CLONE_VM.
- *   The child applies the pieces in the order of common/sandbox_pieces.def, each separately;
+ * - sandbox_spawn starts one child with clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD [|
+ *   CLONE_NEWPID]) on a stack of its own made at init (posix_spawn's way): the child shares the
+ *   daemon's memory until it execs, so no page table is copied and no page of the daemon is
+ *   faulted in afterwards; the calling thread is suspended until the child has exec'd or ended.
+ *   Hence sandbox_spawn must not be called from two threads at once (one stack), and the child
+ *   writes nothing of the daemon's memory but its own stack (and errno). The child applies the
+ *   pieces in the order of common/sandbox_pieces.def, each separately;
  *   a REQUIRED piece the kernel refuses ends the child (exit 127) before exec, an OPTIONAL one
  *   is recorded and the child goes on, an OFF one is not applied. Then it execs the guest with
  *   execveat on a descriptor it opened itself (see docs/guest-contract.md for why the guest can
@@ -70,6 +75,11 @@ struct sandbox_report {
     int32_t stage;                         /* enum sandbox_stage: where it stopped, if it did */
     int32_t stage_errno;
     int32_t refused_required; /* piece index + 1 of the REQUIRED piece refused */
+    /* CLOCK_MONOTONIC (zclock) stamps of the child, for zerg-sandbox-bench: its first
+     * instruction, and the end of each piece it applied (0: not applied). None is taken once the
+     * seccomp filter is on (reading the clock may need a system call the profile forbids). */
+    uint64_t start_ns;
+    uint64_t piece_done_ns[ZERG_SANDBOX_NPIECES];
 };
 
 struct sandbox {
@@ -85,6 +95,9 @@ struct sandbox {
     int rootfs_fd;              /* the mount namespace holding that root, made at init */
     int rootfs_errno;           /* why it could not be made (then rootfs is refused) */
     bool rootfs_per_instance;   /* bench only, set after init: each child builds its own */
+    bool spawn_fork;            /* bench only, set after init: clone3 without CLONE_VM */
+    void *stack;                /* the child's stack until exec (mmap'd, a guard page below) */
+    size_t stack_size;
     int parent_pidfd;
     int exec_fd; /* fixed descriptor number the guest is exec'd from */
     struct sock_fprog filter;
