@@ -81,7 +81,7 @@ struct process_instance {
     uint64_t dropped;
 
     struct event *pidfd_ev, *report_ev, *ctl_read_ev, *ctl_write_ev, *release_ev;
-    bool ready, exit_reported, reaped, destroying, release_scheduled;
+    bool ctl_started, ready, exit_reported, reaped, destroying, release_scheduled;
 };
 
 LIST_HEAD(process_list, process_instance);
@@ -97,6 +97,8 @@ struct zs_backend {
 };
 
 static void report_cb(evutil_socket_t fd, short what, void *arg);
+static void report_collect(struct process_instance *pi);
+static void ctl_start(struct process_instance *pi);
 static void ctl_read_cb(evutil_socket_t fd, short what, void *arg);
 static void ctl_write_cb(evutil_socket_t fd, short what, void *arg);
 static void stream_cb(evutil_socket_t fd, short what, void *arg);
@@ -265,8 +267,8 @@ static int process_create(struct zs_backend *be, struct zs_instance *inst,
         evutil_make_socket_nonblocking(pi->out.fd) < 0 ||
         evutil_make_socket_nonblocking(pi->err.fd) < 0 ||
         (pi->fwd_fd >= 0 && evutil_make_socket_nonblocking(pi->fwd_fd) < 0) ||
-        event_add(pi->pidfd_ev, NULL) < 0 || event_add(pi->report_ev, NULL) < 0 ||
-        event_add(pi->out.ev, NULL) < 0 || event_add(pi->err.ev, NULL) < 0) {
+        event_add(pi->pidfd_ev, NULL) < 0 || event_add(pi->out.ev, NULL) < 0 ||
+        event_add(pi->err.ev, NULL) < 0) {
         snprintf(err, errlen, "cannot watch the guest's descriptors");
         kill_and_reap_now(pi);
         goto fail;
@@ -283,6 +285,14 @@ static int process_create(struct zs_backend *be, struct zs_instance *inst,
     }
     LIST_INSERT_HEAD(&be->live, pi, link);
     *priv = pi;
+    /* sandbox_spawn returns once the child has exec'd or ended (CLONE_VFORK): the report is
+     * normally complete now, and an exec'd guest gets its parameters without waiting for a turn
+     * of the loop (it is already blocked reading them). Else the loop finishes the job. */
+    report_collect(pi);
+    if (!pi->report_done)
+        event_add(pi->report_ev, NULL);
+    else if (pi->verdict == SANDBOX_EXECED)
+        ctl_start(pi);
     return 0;
 
 fail:
@@ -349,10 +359,17 @@ static void report_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct process_instance *pi = arg;
     report_collect(pi);
-    if (!pi->report_done || pi->verdict != SANDBOX_EXECED || pi->destroying)
+    if (pi->report_done && pi->verdict == SANDBOX_EXECED && !pi->destroying)
+        ctl_start(pi);
+}
+
+/* The guest runs: it gets its parameters and prefix, and we listen for readiness. A child that
+ * stopped before exec is left to pidfd_cb, which says why. */
+static void ctl_start(struct process_instance *pi)
+{
+    if (pi->ctl_started)
         return;
-    /* The guest runs: it gets its parameters and prefix, and we listen for readiness. A child
-     * that stopped before exec is left to pidfd_cb, which says why. */
+    pi->ctl_started = true;
     ctl_send(pi);
     event_add(pi->ctl_read_ev, NULL);
 }
