@@ -94,6 +94,7 @@ struct xen_instance {
     struct bufferevent *pump; /* our end of the pair; the proxy holds the other */
     uint8_t *prefix;
     size_t prefix_len;
+    size_t prefix_sent; /* the prefix goes into the vchan before anything from the client */
 };
 
 static void instance_free(struct xen_instance *xi);
@@ -503,12 +504,32 @@ static int xen_create(struct zs_backend *be, struct zs_instance *inst,
 
 /* --- hand-off: the vchan pump ------------------------------------------------------------- */
 
-/* Moves what it can: from the pair into the vchan, and from the vchan into the pair. */
+/* Sends what it can of the prefix; true once all of it is in the vchan. */
+static bool send_prefix(struct xen_instance *xi)
+{
+    while (xi->prefix_sent < xi->prefix_len) {
+        int space = libxenvchan_buffer_space(xi->vchan);
+        if (space <= 0)
+            return false; /* the rest when the guest has read some: vchan_cb calls again */
+        size_t n = xi->prefix_len - xi->prefix_sent;
+        if (n > (size_t)space)
+            n = (size_t)space;
+        int w = libxenvchan_write(xi->vchan, xi->prefix + xi->prefix_sent, n);
+        if (w <= 0)
+            return false;
+        xi->prefix_sent += (size_t)w;
+    }
+    return true;
+}
+
+/* Moves what it can: the prefix, then from the pair into the vchan, and from the vchan into
+ * the pair. The prefix is kept apart because a bufferevent's input buffer cannot be added to
+ * from outside (its end is frozen). */
 static void pump(struct xen_instance *xi)
 {
     struct evbuffer *in = bufferevent_get_input(xi->pump);
     uint8_t buf[VCHAN_CHUNK];
-    for (;;) {
+    while (send_prefix(xi)) {
         int space = libxenvchan_buffer_space(xi->vchan);
         size_t avail = evbuffer_get_length(in);
         if (space <= 0 || avail == 0)
@@ -588,10 +609,7 @@ static int xen_handoff(struct zs_backend *be, struct zs_instance *inst, void *pr
     }
     bufferevent_setcb(xi->pump, pump_read_cb, NULL, pump_event_cb, xi);
     bufferevent_enable(xi->pump, EV_READ | EV_WRITE);
-    /* The bytes the proxy already read from the client are the first ones the guest gets. */
-    if (xi->prefix_len)
-        evbuffer_add(bufferevent_get_input(xi->pump), xi->prefix, xi->prefix_len);
-    pump(xi);
+    pump(xi); /* the bytes the proxy already read from the client go first */
     *forward = pair[0];
     return 0;
 }
