@@ -620,3 +620,64 @@ term_t bif_init_get_plain_arguments_0(struct process *p, term_t *args)
     (void)args;
     return NIL;
 }
+
+static uint64_t boot_start_ns;
+
+void zvm_boot_clock_start(void)
+{
+    if (!boot_start_ns)
+        boot_start_ns = zplat_monotonic_ns();
+}
+
+/* zvm:boot_ns(): nanoseconds since the platform entered zvm_main (bench/vm.sh). */
+term_t bif_zvm_boot_ns_0(struct process *p, term_t *args)
+{
+    (void)args;
+    return build_uint64(&p->builder, zplat_monotonic_ns() - boot_start_ns);
+}
+
+static term_t time_in_unit(struct process *p, uint64_t ns, term_t unit)
+{
+    uint64_t div;
+    if (unit == ATOM_second || unit == atom_intern("seconds", 7))
+        div = 1000000000u;
+    else if (unit == ATOM_millisecond || unit == atom_intern("milli_seconds", 13))
+        div = 1000000u;
+    else if (unit == ATOM_microsecond || unit == atom_intern("micro_seconds", 13))
+        div = 1000u;
+    else if (unit == ATOM_nanosecond || unit == ATOM_native || unit == ATOM_perf_counter ||
+             unit == atom_intern("nano_seconds", 12))
+        div = 1;
+    else if (is_small(unit) && small_val(unit) > 0) {
+        uint64_t u = (uint64_t)small_val(unit); /* parts per second, without 128-bit division */
+        return build_uint64(&p->builder, ns / 1000000000u * u + ns % 1000000000u * u / 1000000000u);
+    } else
+        return bif_badarg(p);
+    return build_uint64(&p->builder, ns / div);
+}
+
+term_t bif_erlang_monotonic_time_1(struct process *p, term_t *args)
+{
+    return time_in_unit(p, zplat_monotonic_ns(), args[0]);
+}
+
+term_t bif_erlang_system_time_1(struct process *p, term_t *args)
+{
+    return time_in_unit(p, zplat_wall_ns(), args[0]);
+}
+
+term_t bif_os_system_time_1(struct process *p, term_t *args)
+{
+    return time_in_unit(p, zplat_wall_ns(), args[0]);
+}
+
+term_t bif_erlang_convert_time_unit_3(struct process *p, term_t *args)
+{
+    /* Only the common case: from native (nanoseconds here) to a named unit. */
+    int64_t v;
+    if (!term_to_int64(args[0], &v) || v < 0)
+        return bif_badarg(p);
+    if (args[1] != ATOM_native && args[1] != ATOM_nanosecond)
+        return bif_badarg(p);
+    return time_in_unit(p, (uint64_t)v, args[2]);
+}

@@ -468,24 +468,11 @@ static unsigned encode_utf(term_t type, int64_t c, unsigned flags, uint8_t *b)
     return 4;
 }
 
-term_t bits_create(struct builder *b, const struct bs_segment *segs, unsigned n, term_t *reason)
+/* Writes segments segs[from..n) at bit offset `at` of `data`. */
+static void write_segments(uint8_t *data, uint64_t at, const struct bs_segment *segs, unsigned from,
+                           unsigned n)
 {
-    uint64_t total = 0;
-    for (unsigned i = 0; i < n; i++) {
-        int64_t bits = segment_bits(&segs[i]);
-        if (bits < 0) {
-            *reason = bits == -2 ? ATOM_system_limit : ATOM_badarg;
-            return THE_NON_VALUE;
-        }
-        total += (uint64_t)bits;
-    }
-    uint64_t nbytes = (total + 7) / 8;
-    uint8_t *data;
-    term_t bin = build_binary(b, NULL, nbytes, &data);
-    if (nbytes)
-        memset(data, 0, nbytes);
-    uint64_t at = 0;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = from; i < n; i++) {
         const struct bs_segment *s = &segs[i];
         uint64_t bits = (uint64_t)segment_bits(s);
         if (s->type == ATOM_integer) {
@@ -504,6 +491,61 @@ term_t bits_create(struct builder *b, const struct bs_segment *segs, unsigned n,
         }
         at += bits;
     }
+}
+
+/*
+ * Appending to a refc binary that is the longest view of its storage, with room left, writes
+ * in place and returns a longer view (what BEAM's writable binaries do): a loop that appends
+ * to a binary costs O(bytes), not O(bytes^2).
+ */
+static term_t try_append_in_place(struct builder *b, const struct bs_segment *segs, unsigned n,
+                                  uint64_t total)
+{
+    const struct bs_segment *first = &segs[0];
+    if (first->type != ATOM_append && first->type != ATOM_private_append)
+        return THE_NON_VALUE;
+    if (!is_boxed_sub(first->value, SUB_REFC_BIN) || total % 8)
+        return THE_NON_VALUE;
+    term_t *o = boxed_ptr(first->value);
+    struct offheap_bin *ob = (struct offheap_bin *)(uintptr_t)o[2];
+    uint64_t size = o[1];
+    if (ob->size != size || total / 8 > ob->capacity)
+        return THE_NON_VALUE;
+    write_segments(ob->data, size * 8, segs, 1, n);
+    ob->size = total / 8;
+    return build_refc_view(b, ob, total / 8);
+}
+
+term_t bits_create(struct builder *b, const struct bs_segment *segs, unsigned n, term_t *reason)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        int64_t bits = segment_bits(&segs[i]);
+        if (bits < 0) {
+            *reason = bits == -2 ? ATOM_system_limit : ATOM_badarg;
+            return THE_NON_VALUE;
+        }
+        total += (uint64_t)bits;
+    }
+    term_t in_place = n > 0 ? try_append_in_place(b, segs, n, total) : THE_NON_VALUE;
+    if (in_place != THE_NON_VALUE)
+        return in_place;
+    uint64_t nbytes = (total + 7) / 8;
+    uint8_t *data;
+    term_t bin;
+    bool appending = n > 0 && (segs[0].type == ATOM_append || segs[0].type == ATOM_private_append);
+    if (appending && nbytes > HEAP_BIN_MAX) {
+        /* The start of an append loop: leave room for the appends to come. */
+        struct offheap_bin *ob = offheap_bin_new_cap(nbytes, nbytes * 2);
+        bin = build_refc_view(b, ob, nbytes);
+        offheap_bin_release(ob); /* the view holds the only reference */
+        data = ob->data;
+    } else {
+        bin = build_binary(b, NULL, nbytes, &data);
+    }
+    if (nbytes)
+        memset(data, 0, nbytes);
+    write_segments(data, 0, segs, 0, n);
     if (total % 8 == 0)
         return bin;
     term_t *sub = build_alloc(b, 4);

@@ -36,11 +36,14 @@ static term_t *proc_builder_alloc(struct builder *b, size_t words)
     return w;
 }
 
+#define MIN_VHEAP_BYTES (1u << 20)
+
 static void proc_link_refc(struct builder *b, term_t *obj)
 {
     struct process *p = (struct process *)b;
     obj[4] = (term_t)(uintptr_t)p->refcs;
     p->refcs = obj;
+    p->vheap_bytes += obj[1];
 }
 
 void process_init(struct process *p, uint64_t id, size_t heap_words)
@@ -52,6 +55,7 @@ void process_init(struct process *p, uint64_t id, size_t heap_words)
     p->heap = rt_alloc(p->heap_words * sizeof(term_t));
     p->htop = p->heap;
     p->hend = p->heap + p->heap_words;
+    p->heap_phys_words = p->heap_words;
     size_t sw = MIN_STACK_WORDS;
     p->stack = rt_alloc(sw * sizeof(term_t));
     p->stack_end = p->stack + sw;
@@ -61,6 +65,7 @@ void process_init(struct process *p, uint64_t id, size_t heap_words)
     p->exc_class = p->exc_reason = p->exc_trace = NIL;
     p->exc_top = NIL;
     p->exc_args = THE_NON_VALUE;
+    p->vheap_limit = MIN_VHEAP_BYTES;
     p->exit_reason = NIL;
 }
 
@@ -91,6 +96,8 @@ void process_dispose(struct process *p)
     p->refcs = NULL;
     free_frags(p);
     rt_free(p->heap);
+    rt_free(p->spare);
+    p->spare = NULL;
     rt_free(p->stack);
     rt_free(p->msgs);
     p->msgs = NULL;
@@ -213,15 +220,26 @@ static void scan(struct gc *g)
 
 void proc_gc(struct process *p, size_t need, unsigned live)
 {
-    size_t used = proc_heap_used(p);
-    size_t size = used + need + MIN_HEAP_WORDS;
-    if (p->grow_next)
-        size *= 2;
-    if (size < p->heap_words)
-        size = p->heap_words;
-    struct gc g = {p, p->heap, p->htop, NULL, NULL, NULL};
-    g.to = rt_alloc(size * sizeof(term_t));
-    g.top = g.to;
+    /*
+     * Sizing: the to-space must hold everything in use (an upper bound on what is live), so it
+     * is at least used + need. It reuses the previous from-space (the spare) when that is big
+     * enough, so a steady process maps no memory. After the copy the heap's logical end is set
+     * to three times the live data plus the need: a process with little live data collects often
+     * and cheaply instead of growing (BEAM shrinks its new heap the same way).
+     */
+    size_t bound = proc_heap_used(p) + need + MIN_HEAP_WORDS;
+    term_t *to;
+    size_t phys;
+    if (p->spare && p->spare_words >= bound) {
+        to = p->spare;
+        phys = p->spare_words;
+    } else {
+        rt_free(p->spare);
+        phys = bound + bound / 2;
+        to = rt_alloc(phys * sizeof(term_t));
+    }
+    p->spare = NULL;
+    struct gc g = {p, p->heap, p->htop, to, to, NULL};
     for (unsigned i = 0; i < live; i++)
         copy_root(&g, &p->x[i]);
     for (term_t *s = p->E; s < p->stack_end; s++)
@@ -245,19 +263,31 @@ void proc_gc(struct process *p, size_t need, unsigned live)
         r = next;
     }
     p->refcs = g.new_refcs;
+    p->vheap_bytes = 0;
+    for (term_t *r = p->refcs; r; r = (term_t *)(uintptr_t)r[4])
+        p->vheap_bytes += r[1];
+    p->vheap_limit = p->vheap_bytes * 2 > MIN_VHEAP_BYTES ? p->vheap_bytes * 2 : MIN_VHEAP_BYTES;
     free_frags(p);
-    rt_free(p->heap);
+    p->spare = p->heap;
+    p->spare_words = p->heap_phys_words;
+    size_t live_words = (size_t)(g.top - g.to);
+    size_t logical = live_words * 3 + need + 4 * MIN_HEAP_WORDS;
+    if (logical > phys)
+        logical = phys;
     p->heap = g.to;
     p->htop = g.top;
-    p->hend = g.to + size;
-    p->heap_words = size;
-    size_t live_words = (size_t)(g.top - g.to);
-    p->grow_next = live_words * 2 > size;
+    p->hend = g.to + logical;
+    p->heap_words = logical;
+    p->heap_phys_words = phys;
     p->gcs++;
 }
 
 void proc_ensure_heap(struct process *p, size_t need, unsigned live)
 {
+    if (p->vheap_bytes > p->vheap_limit) {
+        proc_gc(p, need, live);
+        return;
+    }
     if ((size_t)(p->hend - p->htop) >= need && !p->frags)
         return;
     if ((size_t)(p->hend - p->htop) >= need && p->frag_words < p->heap_words)

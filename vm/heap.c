@@ -57,12 +57,33 @@ void lit_area_dispose(struct lit_area *a)
     }
 }
 
-struct offheap_bin *offheap_bin_new(uint64_t size)
+struct offheap_bin *offheap_bin_new_cap(uint64_t size, uint64_t capacity)
 {
-    struct offheap_bin *ob = rt_alloc(sizeof *ob + (size ? size : 1));
+    if (capacity < size)
+        capacity = size;
+    struct offheap_bin *ob = rt_alloc(sizeof *ob + (capacity ? capacity : 1));
     ob->refc = 1;
     ob->size = size;
+    ob->capacity = capacity;
     return ob;
+}
+
+struct offheap_bin *offheap_bin_new(uint64_t size)
+{
+    return offheap_bin_new_cap(size, size);
+}
+
+term_t build_refc_view(struct builder *b, struct offheap_bin *ob, uint64_t size)
+{
+    term_t *obj = build_alloc(b, REFC_WORDS);
+    obj[0] = make_header(REFC_WORDS - 1, SUB_REFC_BIN);
+    obj[1] = size;
+    obj[2] = (term_t)(uintptr_t)ob;
+    obj[3] = (term_t)(uintptr_t)ob->data;
+    obj[4] = 0;
+    ob->refc++;
+    b->link_refc(b, obj);
+    return make_boxed(obj);
 }
 
 void offheap_bin_release(struct offheap_bin *ob)

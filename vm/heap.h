@@ -15,7 +15,8 @@
 /* The shared part of a reference-counted binary; its bytes follow. */
 struct offheap_bin {
     uint64_t refc;
-    uint64_t size;
+    uint64_t size;     /* bytes written: the longest binary that refers to this storage */
+    uint64_t capacity; /* bytes allocated (appends grow binaries in place up to it) */
     uint8_t data[];
 };
 
@@ -44,6 +45,10 @@ void lit_area_dispose(struct lit_area *a);
 /* Refc binaries: [header(4), size, struct offheap_bin *, bytes, next]. */
 #define REFC_WORDS 5
 struct offheap_bin *offheap_bin_new(uint64_t size);
+/* Storage for `size` bytes with room to grow to `capacity` (appends). */
+struct offheap_bin *offheap_bin_new_cap(uint64_t size, uint64_t capacity);
+/* A refc binary object for the first `size` bytes of `ob` (which gains a reference). */
+term_t build_refc_view(struct builder *b, struct offheap_bin *ob, uint64_t size);
 void offheap_bin_release(struct offheap_bin *ob);
 
 /*

@@ -99,6 +99,10 @@ static uintptr_t send_resume_code[1];
         DISPATCH();                                                                                \
     } while (0)
 #define OP(name) L_##name : if (unlikely(interp_coverage_enabled)) interp_op_counts[OP_##name]++;
+/* A handler shared with the next one: counts itself, then joins the shared body. */
+#define OP_ALIAS(name, body)                                                                       \
+    L_##name : if (unlikely(interp_coverage_enabled)) interp_op_counts[OP_##name]++;               \
+    goto body;
 /* Raise an error with `reason` at the current instruction. */
 #define RAISE(cls, reason)                                                                         \
     do {                                                                                           \
@@ -121,7 +125,8 @@ static uintptr_t send_resume_code[1];
     } while (0)
 #define ENSURE_HEAP(need, live)                                                                    \
     do {                                                                                           \
-        if (unlikely((size_t)(p->hend - p->htop) < (size_t)(need) || p->frags)) {                  \
+        if (unlikely((size_t)(p->hend - p->htop) < (size_t)(need) || p->frags ||                   \
+                     p->vheap_bytes > p->vheap_limit)) {                                           \
             SYNC();                                                                                \
             proc_ensure_heap(p, (need), (live));                                                   \
             RELOAD();                                                                              \
@@ -626,39 +631,39 @@ do_bif : {
         NEXT(7);
     }
 
-    OP(allocate)
+    OP_ALIAS(allocate, body_allocate)
     OP(allocate_zero)
-    {
-        size_t n = I[1];
-        if (unlikely((size_t)(E - p->stack) < n + 1)) {
-            SYNC();
-            proc_ensure_stack(p, n + 1);
-            RELOAD();
-        }
-        E -= n + 1;
-        E[0] = (term_t)(uintptr_t)CP;
-        CP = NULL;
-        for (size_t i = 1; i <= n; i++)
-            E[i] = NIL;
-        NEXT(3);
+body_allocate : {
+    size_t n = I[1];
+    if (unlikely((size_t)(E - p->stack) < n + 1)) {
+        SYNC();
+        proc_ensure_stack(p, n + 1);
+        RELOAD();
     }
-    OP(allocate_heap)
+    E -= n + 1;
+    E[0] = (term_t)(uintptr_t)CP;
+    CP = NULL;
+    for (size_t i = 1; i <= n; i++)
+        E[i] = NIL;
+    NEXT(3);
+}
+    OP_ALIAS(allocate_heap, body_allocate_heap)
     OP(allocate_heap_zero)
-    {
-        size_t n = I[1];
-        if (unlikely((size_t)(E - p->stack) < n + 1)) {
-            SYNC();
-            proc_ensure_stack(p, n + 1);
-            RELOAD();
-        }
-        E -= n + 1;
-        E[0] = (term_t)(uintptr_t)CP;
-        CP = NULL;
-        for (size_t i = 1; i <= n; i++)
-            E[i] = NIL;
-        ENSURE_HEAP(I[2], (unsigned)I[3]);
-        NEXT(4);
+body_allocate_heap : {
+    size_t n = I[1];
+    if (unlikely((size_t)(E - p->stack) < n + 1)) {
+        SYNC();
+        proc_ensure_stack(p, n + 1);
+        RELOAD();
     }
+    E -= n + 1;
+    E[0] = (term_t)(uintptr_t)CP;
+    CP = NULL;
+    for (size_t i = 1; i <= n; i++)
+        E[i] = NIL;
+    ENSURE_HEAP(I[2], (unsigned)I[3]);
+    NEXT(4);
+}
     OP(test_heap)
     {
         ENSURE_HEAP(I[1], (unsigned)I[2]);
@@ -903,12 +908,12 @@ do_bif : {
         RAISE(ATOM_error, tuple2(p, ATOM_badrecord, SRC(I[1])));
     }
 
-    OP(catch)
+    OP_ALIAS(catch, body_try)
     OP(try)
-    {
-        DST(I[1]) = (term_t)I[2];
-        NEXT(3);
-    }
+body_try : {
+    DST(I[1]) = (term_t)I[2];
+    NEXT(3);
+}
     OP(try_end)
     {
         DST(I[1]) = NIL;
@@ -1115,37 +1120,37 @@ do_call_fun : {
                 JUMP(LABEL(I[1]));
         NEXT(4 + n);
     }
-    OP(put_map_assoc)
+    OP_ALIAS(put_map_assoc, body_put_map)
     OP(put_map_exact)
-    {
-        /* Fail Src Dst Live {list of key, value} */
-        bool exact = *I == (uintptr_t) && L_put_map_exact;
-        term_t m = SRC(I[2]);
-        size_t n = I[5];
-        if (!is_map(m)) {
-            if (I[1])
-                JUMP(LABEL(I[1]));
-            RAISE(ATOM_error, tuple2(p, ATOM_badmap, m));
-        }
-        term_t keys[64], vals[64];
-        term_t *k = n / 2 <= 64 ? keys : rt_alloc(sizeof(term_t) * n);
-        term_t *v = n / 2 <= 64 ? vals : k + n / 2;
-        for (size_t i = 0; i < n; i += 2) {
-            k[i / 2] = SRC(I[6 + i]);
-            v[i / 2] = SRC(I[7 + i]);
-        }
-        term_t missing = THE_NON_VALUE;
-        term_t r = map_put_many(&p->builder, m, k, v, n / 2, exact, &missing);
-        if (k != keys)
-            rt_free(k);
-        if (r == THE_NON_VALUE) {
-            if (I[1])
-                JUMP(LABEL(I[1]));
-            RAISE(ATOM_error, tuple2(p, ATOM_badkey, missing));
-        }
-        DST(I[3]) = r;
-        NEXT(6 + n);
+body_put_map : {
+    /* Fail Src Dst Live {list of key, value} */
+    bool exact = *I == (uintptr_t) && L_put_map_exact;
+    term_t m = SRC(I[2]);
+    size_t n = I[5];
+    if (!is_map(m)) {
+        if (I[1])
+            JUMP(LABEL(I[1]));
+        RAISE(ATOM_error, tuple2(p, ATOM_badmap, m));
     }
+    term_t keys[64], vals[64];
+    term_t *k = n / 2 <= 64 ? keys : rt_alloc(sizeof(term_t) * n);
+    term_t *v = n / 2 <= 64 ? vals : k + n / 2;
+    for (size_t i = 0; i < n; i += 2) {
+        k[i / 2] = SRC(I[6 + i]);
+        v[i / 2] = SRC(I[7 + i]);
+    }
+    term_t missing = THE_NON_VALUE;
+    term_t r = map_put_many(&p->builder, m, k, v, n / 2, exact, &missing);
+    if (k != keys)
+        rt_free(k);
+    if (r == THE_NON_VALUE) {
+        if (I[1])
+            JUMP(LABEL(I[1]));
+        RAISE(ATOM_error, tuple2(p, ATOM_badkey, missing));
+    }
+    DST(I[3]) = r;
+    NEXT(6 + n);
+}
 
     /* --- messages (part 1: one process, so only its own sends arrive) ----------------- */
     OP(send)
@@ -1228,15 +1233,15 @@ do_call_fun : {
         p->save = 0;
         NEXT(3);
     }
-    OP(recv_mark)
-    OP(recv_set)
-    OP(recv_marker_bind)
-    OP(recv_marker_clear)
+    OP_ALIAS(recv_mark, body_recv_marker)
+    OP_ALIAS(recv_set, body_recv_marker)
+    OP_ALIAS(recv_marker_bind, body_recv_marker)
+    OP_ALIAS(recv_marker_clear, body_recv_marker)
     OP(recv_marker_use)
-    {
-        /* Receive markers only speed up selective receive over long queues: a no-op here. */
-        NEXT(1 + (*I == (uintptr_t) && L_recv_marker_bind ? 2 : 1));
-    }
+body_recv_marker : {
+    /* Receive markers only speed up selective receive over long queues: a no-op here. */
+    NEXT(1 + (*I == (uintptr_t) && L_recv_marker_bind ? 2 : 1));
+}
     OP(recv_marker_reserve)
     {
         SYNC();

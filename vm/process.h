@@ -32,10 +32,15 @@ struct heap_frag {
 struct process {
     struct builder builder; /* first member: builds on this process's heap */
     term_t *heap, *htop, *hend;
-    size_t heap_words;
+    size_t heap_words;      /* logical size: hend - heap */
+    size_t heap_phys_words; /* allocated size (the heap may be logically shorter) */
+    term_t *spare;          /* the last GC's from-space, kept as the next to-space (no remapping) */
+    size_t spare_words;
     struct heap_frag *frags;
     size_t frag_words;
     term_t *refcs;             /* refc binaries on the heap and fragments, chained through word 4 */
+    uint64_t vheap_bytes;      /* bytes of the refc binaries above (BEAM's binary virtual heap) */
+    uint64_t vheap_limit;      /* past this, the next heap test collects garbage */
     term_t *stack, *stack_end; /* stack memory; frames grow down from stack_end */
     term_t *E;                 /* current frame: E[0] is its continuation, y(i) is E[i + 1] */
     uint64_t id;

@@ -103,6 +103,7 @@ static int parse_commands(struct process *p, int argc, char **argv, term_t *cmds
 
 int zvm_main(int argc, char **argv)
 {
+    zvm_boot_clock_start();
     atom_table_init();
     interp_init();
     export_table_init();

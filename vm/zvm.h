@@ -13,6 +13,9 @@
  */
 int zvm_main(int argc, char **argv);
 
+/* Starts the clock zvm:boot_ns/0 reads (the platform's hand-over to the core). */
+void zvm_boot_clock_start(void);
+
 /* Ends the VM with `status` (halt/1), after printing -zvm-coverage's report when asked. */
 void zvm_exit(int status) __attribute__((noreturn));
 
