@@ -50,9 +50,12 @@ struct rule {
 
 /*
  * Open flags that would write, create or truncate: a read-only open has none of them. (O_TRUNC
- * with O_RDONLY truncates on Linux; O_TMPFILE creates.)
+ * with O_RDONLY truncates on Linux; O_TMPFILE creates.) O_TMPFILE is __O_TMPFILE | O_DIRECTORY:
+ * only its own bit is refused, so that opening a directory (opendir) stays allowed.
  */
-#define OPEN_WRITE_BITS ((scmp_datum_t)(O_ACCMODE | O_CREAT | O_TRUNC | O_TMPFILE | O_APPEND))
+#define OPEN_TMPFILE_BIT ((scmp_datum_t)(O_TMPFILE & ~O_DIRECTORY))
+#define OPEN_WRITE_BITS                                                                            \
+    ((scmp_datum_t)(O_ACCMODE | O_CREAT | O_TRUNC | OPEN_TMPFILE_BIT | O_APPEND))
 
 /*
  * "fixture": exactly what tests/fixtures/fixture_guest.c needs (found with strace -f over every
@@ -100,6 +103,7 @@ static const struct rule zvm_rules[] = {
     ALLOW("lseek"),
     ALLOW("pread64"),
     ALLOW("access"),
+    ALLOW("getdents64"), /* readdir: the hosted platform lists OTP's lib directory */
     ALLOW("mmap"),
     ALLOW("munmap"),
     ALLOW("mremap"),

@@ -563,6 +563,9 @@ static void test_rootfs_confines_reads(void)
         char resp[512];
         guest_read(&sb, "/image/app.beam", resp, sizeof resp);
         CU_ASSERT_STRING_EQUAL(resp, "open=ok\nbytes=20\ndata=zerg image bytes 42\n");
+        /* A directory opens read-only (opendir), and read says what it is. */
+        guest_read(&sb, "/image", resp, sizeof resp);
+        CU_ASSERT_STRING_EQUAL(resp, "open=ok\nread=error\nerrno=EISDIR\n");
         expect_unreadable(&sb, "/etc/passwd");
         expect_unreadable(&sb, "/proc/self/status");
         expect_unreadable(&sb, "/proc/1/status");
@@ -641,6 +644,61 @@ static void test_rootfs_dynamic_guest(void)
         fprintf(stderr, "guest mounts:\n%s", mi);
     }
     sandbox_dispose(&sb);
+}
+
+/*
+ * zvm (build/bin/zvm, dynamically linked) starts under the whole sandbox with the zvm profile
+ * and reads its init module from the image (build/vm/ebin bound at /image): issue 4's "reads its
+ * code from its image under the sandbox". Without the image it cannot find that module.
+ */
+static void test_zvm_reads_its_image(void)
+{
+    NEED_ROOT();
+    if (setup_config() < 0)
+        return;
+    char zvm[PATH_MAX + 16], ebin[PATH_MAX + 16], real_ebin[PATH_MAX];
+    char *slash = strrchr(store.guest_path, '/');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(slash);
+    snprintf(zvm, sizeof zvm, "%.*s/zvm", (int)(slash - store.guest_path), store.guest_path);
+    snprintf(ebin, sizeof ebin, "%.*s/../vm/ebin", (int)(slash - store.guest_path),
+             store.guest_path);
+    if (access(zvm, X_OK) != 0 || !realpath(ebin, real_ebin)) {
+        CU_FAIL("build/bin/zvm or build/vm/ebin is missing (build them: make)");
+        return;
+    }
+    fixture_config_zvm(&cfg, &store);
+    static char a1[] = "-zvm-ebin", a2[] = "/image", a3[] = "-zvm-otp", a4[] = "/image/none",
+                a5[] = "-noshell", a6[] = "-s", a7[] = "erlang", a8[] = "halt";
+    char *argv[] = {zvm, a1, a2, a3, a4, a5, a6, a7, a8, NULL};
+    cfg.guest.argv = argv;
+    cfg.guest.argc = 9;
+    for (int with_image = 1; with_image >= 0; with_image--) {
+        cfg.guest.image = with_image ? real_ebin : NULL;
+        struct sandbox sb;
+        char err[256];
+        CU_ASSERT_EQUAL_FATAL(sandbox_init(&sb, &cfg, err, sizeof err), 0);
+        struct guest g;
+        CU_ASSERT_EQUAL_FATAL(guest_start(&sb, 0, &g), 0);
+        CU_ASSERT_EQUAL(guest_report(&g), SANDBOX_EXECED);
+        CU_ASSERT_EQUAL(g.report.outcome[ZERG_SANDBOX_ROOTFS], SANDBOX_PIECE_ON);
+        /* Its stderr, once it has ended (guest_reap closes the pipes). */
+        char msg[512] = "";
+        if (wait_readable(g.ch.pidfd, WAIT_MS) > 0 && wait_readable(g.err, 0) > 0) {
+            ssize_t n = read(g.err, msg, sizeof msg - 1);
+            msg[n > 0 ? n : 0] = '\0';
+        }
+        siginfo_t si = guest_reap(&g);
+        if (with_image) {
+            CU_ASSERT_TRUE(exited_with(&si, 0));
+            if (!exited_with(&si, 0))
+                fprintf(stderr, "zvm under the sandbox: code %d status %d: %s\n", si.si_code,
+                        si.si_status, msg);
+        } else {
+            CU_ASSERT_PTR_NOT_NULL(strstr(msg, "zvm_init"));
+            CU_ASSERT_TRUE(exited_with(&si, 2)); /* "cannot load the init module" */
+        }
+        sandbox_dispose(&sb);
+    }
 }
 
 /* A REQUIRED piece the kernel refuses: the child stops before exec, the verdict says which. */
@@ -1050,6 +1108,7 @@ static const struct sandbox_test tests[] = {
     T(test_zvm_profile_runs_dynamic_binary, true),
     T(test_rootfs_confines_reads, true),
     T(test_rootfs_dynamic_guest, true),
+    T(test_zvm_reads_its_image, true),
     T(test_required_refusal_means_no_exec, true),
     T(test_optional_refusal_reported, true),
     T(test_unprivileged_degrades, true),
