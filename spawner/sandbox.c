@@ -287,7 +287,7 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
         if (sb->policy[ZERG_SANDBOX_NETNS] == ZERG_PIECE_REQUIRED) {
             snprintf(err, errlen,
                      "sandbox piece netns is required but the empty network namespace cannot be "
-                     "made: %s (run as root, or set sandbox.pieces.netns to optional or off)",
+                     "made: %s (run as root, or list netns in sandbox.optional or sandbox.off)",
                      strerror(sb->netns_errno));
             goto fail;
         }
@@ -302,7 +302,7 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
             if (sb->policy[ZERG_SANDBOX_ROOTFS] == ZERG_PIECE_REQUIRED) {
                 snprintf(err, errlen,
                          "sandbox piece rootfs is required but the guest's root cannot be made: "
-                         "%s (run as root, or set sandbox.pieces.rootfs to optional or off)",
+                         "%s (run as root, or list rootfs in sandbox.optional or sandbox.off)",
                          strerror(sb->rootfs_errno));
                 goto fail;
             }

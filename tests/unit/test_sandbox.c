@@ -840,6 +840,11 @@ static void test_unprivileged_degrades(void)
         si = guest_reap(&g);
         bad |= !exited_with(&si, 127) << 13;
         sandbox_dispose(&sb);
+        /* A required rootfs that cannot be made fails the init, saying how to proceed. */
+        cfg.sandbox.pieces[ZERG_SANDBOX_ROOTFS] = ZERG_PIECE_REQUIRED;
+        bad |= (sandbox_init(&sb, &cfg, err, sizeof err) != -1 || !strstr(err, "rootfs") ||
+                !strstr(err, "sandbox.optional"))
+               << 15;
         ssize_t w = write(pipefd[1], &bad, sizeof bad);
         _exit(w == sizeof bad ? 0 : 104);
     }
