@@ -629,11 +629,13 @@ static long spawn_clone(const struct sandbox *sb, uint64_t ns_flags, int *pidfd,
     char *top = (char *)sb->stack + SANDBOX_STACK_GUARD + sb->stack_size;
     long pid = clone(child_entry, top,
                      CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (int)ns_flags | SIGCHLD, args, pidfd);
+    int saved = errno; /* the caller reads it when pid < 0 */
 #if defined(__SANITIZE_ADDRESS__)
     /* The child's frames never returned: their redzones stay poisoned in the shadow memory we
      * share. The next child starts on a clean stack. */
     __asan_unpoison_memory_region((char *)sb->stack + SANDBOX_STACK_GUARD, sb->stack_size);
 #endif
+    errno = saved;
     return pid;
 }
 
@@ -694,7 +696,7 @@ int sandbox_spawn(const struct sandbox *sb, unsigned slot, const int fds[SANDBOX
     close(report[1]);
     if (pid < 0) {
         close(report[0]);
-        snprintf(err, errlen, "clone3: %s", strerror(clone_errno));
+        snprintf(err, errlen, "clone: %s", strerror(clone_errno));
         return -1;
     }
     child->pid = (pid_t)pid;
