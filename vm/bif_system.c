@@ -44,19 +44,20 @@ term_t bif_erlang_throw_1(struct process *p, term_t *args)
     return bif_raise(p, ATOM_throw, args[0]);
 }
 
+/* erlang:raise/3: with a bad class or stack trace it returns the atom badarg (OTP does too). */
 term_t bif_erlang_raise_3(struct process *p, term_t *args)
 {
     term_t cls = args[0];
     if (cls != ATOM_error && cls != ATOM_exit && cls != ATOM_throw)
-        return bif_badarg(p);
+        return ATOM_badarg;
     term_t l = args[2];
     for (; is_list(l); l = CDR(l)) {
         term_t f = CAR(l);
         if (!is_tuple(f) || (tuple_arity(f) != 4 && tuple_arity(f) != 3 && tuple_arity(f) != 2))
-            return bif_badarg(p);
+            return ATOM_badarg;
     }
     if (!is_nil(l))
-        return bif_badarg(p);
+        return ATOM_badarg;
     bif_raise(p, cls, args[1]);
     p->exc_trace = args[2];
     p->exc_trace_given = true;
@@ -412,6 +413,8 @@ term_t bif_erlang_system_info_1(struct process *p, term_t *args)
         return build_string(&p->builder, "ZVM", 3);
     if (n == 8 && memcmp(s, "wordsize", 8) == 0)
         return make_small(8);
+    if (n == 6 && memcmp(s, "endian", 6) == 0)
+        return ATOM_little;
     if ((n == 10 && memcmp(s, "schedulers", 10) == 0) ||
         (n == 17 && memcmp(s, "schedulers_online", 17) == 0) ||
         (n == 15 && memcmp(s, "logical_processors", 15) == 0) ||

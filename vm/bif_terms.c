@@ -533,8 +533,9 @@ term_t bif_erlang_is_function_2(struct process *p, term_t *args)
 
 term_t bif_erlang_is_record_2(struct process *p, term_t *args)
 {
-    (void)p;
     term_t t = args[0];
+    if (!is_atom(args[1]))
+        return bif_badarg(p);
     return make_bool(is_atom(args[1]) && is_tuple(t) && tuple_arity(t) >= 1 &&
                      tuple_elems(t)[0] == args[1]);
 }
@@ -542,7 +543,7 @@ term_t bif_erlang_is_record_2(struct process *p, term_t *args)
 term_t bif_erlang_is_record_3(struct process *p, term_t *args)
 {
     term_t t = args[0];
-    if (!is_small(args[2]))
+    if (!is_small(args[2]) || !is_atom(args[1]))
         return bif_badarg(p);
     return make_bool(is_atom(args[1]) && is_tuple(t) &&
                      tuple_arity(t) == (uint64_t)small_val(args[2]) && tuple_arity(t) >= 1 &&
@@ -660,4 +661,16 @@ term_t bif_erlang_phash_2(struct process *p, term_t *args)
 {
     term_t r = phash(p, args[0], args[1], 1ull << 32);
     return r == THE_NON_VALUE ? r : make_small(small_val(r) + 1); /* phash is 1-based */
+}
+
+term_t bif_erlang_pid_to_list_1(struct process *p, term_t *args)
+{
+    if (!is_pid(args[0]))
+        return bif_badarg(p);
+    struct textbuf b;
+    textbuf_init(&b);
+    textbuf_printf(&b, "<0.%lu.0>", (unsigned long)pid_index(args[0]));
+    term_t r = build_string(&p->builder, b.data, b.len);
+    textbuf_dispose(&b);
+    return r;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/rt.h"
 #include "vm/support/bignum.h"
@@ -381,9 +382,9 @@ static void put_integer(uint8_t *out, uint64_t at, term_t v, uint64_t bits, unsi
 
 static void put_float(uint8_t *out, uint64_t at, term_t v, uint64_t bits, unsigned flags)
 {
-    double d = is_float(v) ? float_val(v) : 0;
-    if (is_small(v))
-        d = (double)small_val(v);
+    double d = 0;
+    if (!term_to_double(v, &d))
+        d = 0; /* segment_bits() only lets numbers through; a huge bignum becomes 0 */
     uint8_t b[8];
     uint64_t u;
     unsigned n = (unsigned)(bits / 8);

@@ -95,11 +95,15 @@ term_t map_put_many(struct builder *b, term_t m, const term_t *keys, const term_
 {
     uint64_t size = map_size(m);
     if (exact) {
-        for (uint64_t i = 0; i < n; i++) {
-            if (map_index(m, keys[i]) < 0) {
-                *missing = keys[i];
-                return THE_NON_VALUE;
-            }
+        /* BEAM reports the missing key that comes first in term order. */
+        term_t first_missing = THE_NON_VALUE;
+        for (uint64_t i = 0; i < n; i++)
+            if (map_index(m, keys[i]) < 0 &&
+                (first_missing == THE_NON_VALUE || term_cmp(keys[i], first_missing, true) < 0))
+                first_missing = keys[i];
+        if (first_missing != THE_NON_VALUE) {
+            *missing = first_missing;
+            return THE_NON_VALUE;
         }
     }
     uint64_t total = size + n;

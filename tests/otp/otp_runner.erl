@@ -26,7 +26,8 @@ run([SuiteName, CaseName, Dir]) ->
 report(Out, S, C, pass) -> Out("RESULT " ++ S ++ ":" ++ C ++ " pass\n");
 report(Out, S, C, {fail, Why}) -> Out("RESULT " ++ S ++ ":" ++ C ++ " fail " ++ short(Why) ++ "\n").
 
-out(Line) -> erlang:display_string(Line).
+%% A leading newline: the case's own output may have left a line unfinished.
+out(Line) -> erlang:display_string("\n" ++ Line).
 
 short(Term) ->
     S = lists:flatten(io_lib:format("~0p", [Term])),

@@ -20,7 +20,8 @@ for src in "$root"/tests/erlang/t_*.erl; do
     # Each VM runs one module per invocation; a VM that dies loses only that module's cases.
     # erl writes standard error through its tty layer, which ends lines with CR LF.
     timeout 120 erl -noshell -pa "$ebin" -run corpus_runner main "$mod" 2>&1 | tr -d '\r' > "$out/$mod.erl.out"
-    timeout 300 "$zvm" -noshell -pa "$ebin" -run corpus_runner main "$mod" > "$out/$mod.zvm.out" 2>&1
+    timeout 300 "$zvm" -noshell -pa "$ebin" -zvm-coverage -run corpus_runner main "$mod" \
+        > "$out/$mod.zvm.out" 2>&1
     zrc=$?
     n=0
     while IFS= read -r line; do
@@ -44,3 +45,8 @@ for src in "$root"/tests/erlang/t_*.erl; do
         echo "FAIL: $mod: stock erl ran no case: $(head -c 300 "$out/$mod.erl.out" | tr '\n' ' ')"
     fi
 done
+cat "$out"/*.zvm.out 2>/dev/null | awk '
+    $1 == "zvm-coverage:" && $2 == "op" { ops[$3] = 1 }
+    $1 == "zvm-coverage:" && $2 == "bif" { bifs[$3] = 1 }
+    END { for (o in ops) print "op", o; for (b in bifs) print "bif", b }' | sort > "$out/coverage.txt"
+echo "zvm-coverage over the corpus: $(grep -c '^op ' "$out/coverage.txt") generic opcodes and $(grep -c '^bif ' "$out/coverage.txt") BIFs executed (list: build/tests/erlang/coverage.txt)"
