@@ -7,7 +7,11 @@
 
 VM_GEN_DIR     := $(BUILD)/gen/vm
 VM_GEN_HEADERS := $(VM_GEN_DIR)/opcodes.h $(VM_GEN_DIR)/atoms.h $(VM_GEN_DIR)/bifs.h
-VM_CORE_SRCS    = $(sort $(wildcard vm/*.c)) $(VM_SUPPORT_SRCS)
+VM_CORE_SRCS    = $(sort $(wildcard vm/*.c)) $(VM_SUPPORT_SRCS) $(VM_SUPPORT_EXTRA_SRCS)
+# vm/support's Debian-derived objects (musl's libm, zlib's deflate: VM_SUPPORT_OBJS). They are
+# named literally here because vm/support/module.mk is read after this file and prerequisites
+# are expanded as they are read.
+VM_CORE_EXTRA_OBJS := $(BUILD)/lib/vm-libm.o $(BUILD)/lib/vm-zdeflate.o
 VM_EBIN        := $(BUILD)/vm/ebin
 VM_ERL_BEAMS   := $(patsubst vm/erl/%.erl,$(VM_EBIN)/%.beam,$(sort $(wildcard vm/erl/*.erl)))
 
@@ -27,13 +31,14 @@ PROGRAMS += zvm
 TEST_PROGRAMS += zvm
 zvm_SRCS = $(HOSTED_MAIN_SRCS) $(HOSTED_PLATFORM_SRCS) $(VM_CORE_SRCS)
 zvm_LIBS =
+$(BIN)/zvm $(ASAN)/bin/zvm $(ASAN)/bin/unit-tests: $(VM_CORE_EXTRA_OBJS)
 
 # The core as a static library, for the freestanding check. Its objects are the release objects
 # zvm is linked from (the recipe is expanded when it runs, after every module.mk is read).
 VM_CORE_LIB := $(BUILD)/lib/libzvm-core.a
 $(VM_CORE_LIB): $(BIN)/zvm
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $(patsubst %.c,$(BUILD)/obj/%.o,$(VM_CORE_SRCS))
+	rm -f $@ && ar rcs $@ $(patsubst %.c,$(BUILD)/obj/%.o,$(VM_CORE_SRCS)) $(VM_SUPPORT_OBJS)
 
 $(VM_EBIN)/%.beam: vm/erl/%.erl | deps-check
 	@mkdir -p $(@D)

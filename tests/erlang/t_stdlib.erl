@@ -1,7 +1,7 @@
 %% Stock OTP modules loaded unmodified: string, io_lib, unicode, proplists, lists, maps, math-free.
 -module(t_stdlib).
 -export([t_string/0, t_io_lib/0, t_unicode/0, t_proplists/0, t_lists_more/0, t_binary_mod/0,
-         t_sets_dict/0]).
+         t_sets_dict/0, t_math/0]).
 
 t_string() ->
     {string:to_upper("abc"), string:tokens("a,b,,c", ","), string:split("a b c", " "),
@@ -37,3 +37,8 @@ t_sets_dict() ->
     G = gb_trees:insert(b, 2, gb_trees:insert(a, 1, gb_trees:empty())),
     O = orddict:store(x, 1, orddict:new()),
     {lists:sort(sets:to_list(S)), dict:find(k, D), gb_trees:to_list(G), O, queue:to_list(queue:in(1, queue:new()))}.
+t_math() ->
+    {math:sin(1), math:cos(0.5), math:pow(2, 10), math:sqrt(2), math:pi(), math:log(10),
+     math:exp(1), math:atan2(1, 2), math:floor(-1.5), math:fmod(7.5, 2), math:log2(1024),
+     catch math:log(id(0)), catch math:sqrt(id(-1))}.
+id(X) -> X.
