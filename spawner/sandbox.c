@@ -255,6 +255,11 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
     for (size_t i = 0; i < cfg->guest.envc && cfg->guest.env; i++)
         sb->envp[i] = cfg->guest.env[i];
 
+    /* What the guest's root needs: checked before anything is made (a configuration error). */
+    if (sb->policy[ZERG_SANDBOX_ROOTFS] != ZERG_PIECE_OFF &&
+        !(sb->rootfs = rootfs_plan_make(sb->path, cfg->guest.image, err, errlen)))
+        goto fail;
+
     if (sb->policy[ZERG_SANDBOX_SECCOMP] != ZERG_PIECE_OFF &&
         seccomp_profile_compile(cfg->guest.profile, sb->exec_fd, &sb->filter, err, errlen) < 0)
         goto fail;
@@ -293,19 +298,14 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
         }
     }
 
-    if (sb->policy[ZERG_SANDBOX_ROOTFS] != ZERG_PIECE_OFF) {
-        sb->rootfs = rootfs_plan_make(sb->path, cfg->guest.image, err, errlen);
-        if (!sb->rootfs)
+    if (sb->rootfs && rootfs_namespace_make(sb->rootfs, &sb->rootfs_fd) < 0) {
+        sb->rootfs_errno = errno;
+        if (sb->policy[ZERG_SANDBOX_ROOTFS] == ZERG_PIECE_REQUIRED) {
+            snprintf(err, errlen,
+                     "sandbox piece rootfs is required but the guest's root cannot be made: "
+                     "%s (run as root, or list rootfs in sandbox.optional or sandbox.off)",
+                     strerror(sb->rootfs_errno));
             goto fail;
-        if (rootfs_namespace_make(sb->rootfs, &sb->rootfs_fd) < 0) {
-            sb->rootfs_errno = errno;
-            if (sb->policy[ZERG_SANDBOX_ROOTFS] == ZERG_PIECE_REQUIRED) {
-                snprintf(err, errlen,
-                         "sandbox piece rootfs is required but the guest's root cannot be made: "
-                         "%s (run as root, or list rootfs in sandbox.optional or sandbox.off)",
-                         strerror(sb->rootfs_errno));
-                goto fail;
-            }
         }
     }
     return 0;
