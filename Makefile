@@ -89,8 +89,11 @@ run: all
 test: build-test
 	@bash tests/run-suites.sh $(SUITES)
 
+# The spawner/proxy benchmark (zerg vs a fork/exec peer), then zvm vs stock erl (bench/vm.sh).
+# The Xen figures need the QEMU harness: make bench-xen.
 bench: all
 	@bash bench/run.sh
+	@bash bench/vm.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
