@@ -7,7 +7,9 @@
  *                if (xg_evtchn_test_and_clear(port)) continue;   // something came: re-check
  *                if (xg_evtchn_poll(&port, 1, deadline) == XG_ETIMEDOUT) give up; }
  * SCHEDOP_poll returns at once when one of the ports is already pending, so a bit that is set
- * after the check is never slept through.
+ * after the check is never slept through. It can also return early: Xen wakes a vcpu polling
+ * more or fewer than one port on ANY event of the domain (the console's, xenstore's), so every
+ * caller re-checks its condition and its deadline in a loop.
  *
  * All functions return 0 (or a port number) on success and a negative XG_E* code on failure.
  */

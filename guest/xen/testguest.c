@@ -20,9 +20,17 @@
  *
  * Bad or missing parameters: a console line naming the problem, data/zerg/error = the reason,
  * and a crash shutdown, so the toolstack sees a failure and not a clean exit.
+ *
+ * Misbehaviour on demand, for the toolstack's failure paths: the kernel command line (the
+ * daemon's xen.cmdline) may hold one "zerg.test=WHAT":
+ *   never-ready         everything as usual but readiness is never written (blocks 120 s, then
+ *                       crashes, in case nobody destroys it)
+ *   crash-before-ready  crashes right after reading its parameters
+ *   crash-after-ready   reports ready, reads the request head, then crashes without answering
  */
 #include "boot.h"
 #include "console.h"
+#include "evtchn.h"
 #include "freestanding.h"
 #include "gnttab.h"
 #include "pvclock.h"
@@ -38,6 +46,34 @@
 
 static char vchan_page[XG_PAGE_SIZE] __attribute__((aligned(4096), section(".bss.pages")));
 static char request[REQUEST_MAX + 1];
+
+enum misbehaviour { BEHAVE, NEVER_READY, CRASH_BEFORE_READY, CRASH_AFTER_READY };
+
+/* The "zerg.test=WHAT" word of the kernel command line, if any. */
+static enum misbehaviour misbehaviour_from_cmdline(void)
+{
+    static const struct {
+        const char *word;
+        enum misbehaviour m;
+    } words[] = {{"zerg.test=never-ready", NEVER_READY},
+                 {"zerg.test=crash-before-ready", CRASH_BEFORE_READY},
+                 {"zerg.test=crash-after-ready", CRASH_AFTER_READY}};
+    const char *line = (const char *)xg_start_info()->cmd_line;
+    size_t len = 0;
+    while (len < MAX_GUEST_CMDLINE && line[len])
+        len++;
+    for (size_t start = 0; start < len;) {
+        size_t end = start;
+        while (end < len && line[end] != ' ')
+            end++;
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+            if (xg_strlen(words[i].word) == end - start &&
+                memcmp(words[i].word, line + start, end - start) == 0)
+                return words[i].m;
+        start = end + 1;
+    }
+    return BEHAVE;
+}
 
 static uint64_t store_deadline(void)
 {
@@ -125,7 +161,8 @@ static int head_complete(const char *buf, size_t len)
 }
 
 /* Reads one request head from the channel and answers it; XG_E* on failure. */
-static int serve_one_request(struct xg_vchan *v, const char *instance, uint64_t deadline_ns)
+static int serve_one_request(struct xg_vchan *v, const char *instance, uint64_t deadline_ns,
+                             int crash_instead)
 {
     size_t len = 0;
     while (!head_complete(request, len)) {
@@ -139,6 +176,11 @@ static int serve_one_request(struct xg_vchan *v, const char *instance, uint64_t 
         len += (size_t)n;
     }
     request[len] = '\0';
+    if (crash_instead) {
+        xg_console_printf("zerg-testguest: instance=%s crashing after ready (zerg.test)\n",
+                          instance);
+        xg_shutdown(SHUTDOWN_crash);
+    }
     char body[160], head[320];
     size_t body_len =
         xg_snprintf(body, sizeof body, "hello from zerg instance %s on Xen\n", instance);
@@ -190,6 +232,20 @@ int xg_main(void)
             fail("cannot set up the vchan server", rc);
     }
 
+    enum misbehaviour how = misbehaviour_from_cmdline();
+    if (how == CRASH_BEFORE_READY) {
+        xg_console_printf("zerg-testguest: instance=%s crashing before ready (zerg.test)\n",
+                          instance);
+        xg_shutdown(SHUTDOWN_crash);
+    }
+    if (how == NEVER_READY) {
+        xg_console_printf("zerg-testguest: instance=%s never ready (zerg.test)\n", instance);
+        /* SCHEDOP_poll on no port still wakes on any event of the domain: loop. */
+        uint64_t until = xg_clock_ns() + 120000000000ull;
+        while (xg_clock_ns() < until)
+            xg_evtchn_poll(NULL, 0, until);
+        xg_shutdown(SHUTDOWN_crash);
+    }
     uint64_t boot_us = (xg_clock_ns() - xg_boot_ns()) / 1000;
     xg_console_printf("zerg-testguest: instance=%s ready boot_us=%lu\n", instance,
                       (unsigned long)boot_us);
@@ -202,7 +258,8 @@ int xg_main(void)
 
     if (serve_vchan) {
         uint64_t ms = linger_ms ? linger_ms : SERVE_DEFAULT_MS;
-        rc = serve_one_request(&vchan, instance, xg_clock_ns() + ms * 1000000ull);
+        rc = serve_one_request(&vchan, instance, xg_clock_ns() + ms * 1000000ull,
+                               how == CRASH_AFTER_READY);
         if (rc) {
             char state[200];
             xg_vchan_describe(&vchan, state, sizeof state);

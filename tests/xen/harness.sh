@@ -15,8 +15,8 @@
 #                          budget)
 #   ZERG_XEN_CYCLES=N      guest cycles per test (default 5 for test, 50 for bench)
 #   ZERG_XEN_SERVE_TEST=1  run the `zerg serve` cases (tests/xen/zerg-serve.dom0-test.sh); off
-#                          (a printed SKIP) until spawner/backend_xen.c hands the request's
-#                          prefix to the vchan (see docs/xen.md)
+#                          (a printed SKIP) until the xen backend's known issues are fixed
+#                          (docs/xen.md)
 #
 # Prints the PASS:/FAIL:/SKIP: lines of dom0 (and the harness's own), the measured figures, and
 # closes with "N passed, N failed, N skipped"; exits 1 if anything failed. Any missing tool,

@@ -60,6 +60,7 @@ for f in "$@"; do
     fi
 done
 cp "$here/dom0-init.sh" "$stage/init"
+: >"$stage/etc/xen/xl.conf" # xl's defaults; without the file it complains on every call
 chmod 755 "$stage/init"
 
 # Shared libraries: resolved against the unpacked Xen libraries first, then the build machine's
