@@ -460,9 +460,13 @@ int rootfs_enter(const struct rootfs_plan *plan)
             goto out;
         }
     }
+    /* Read-only twice: the mount, and the tmpfs itself (its superblock). */
     struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-    if (mount_setattr(root, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0 || fchdir(root) < 0 ||
-        syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+    if (mount_setattr(root, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0 ||
+        mount(NULL, STAGING, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              NULL) < 0 ||
+        fchdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+        chdir("/") < 0) {
         e = errno_or(EINVAL);
         goto out;
     }

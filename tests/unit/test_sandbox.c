@@ -530,6 +530,26 @@ static const char *mount_options(const char *mountinfo, const char *where, char 
     return out;
 }
 
+/* The super options (after " - fstype source ") of the line whose mount point is `where`. */
+static const char *super_options(const char *mountinfo, const char *where, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (const char *line = mountinfo; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t llen = nl ? (size_t)(nl - line) : strlen(line);
+        char copy[1024], point[256], opts[256];
+        snprintf(copy, sizeof copy, "%.*s", (int)llen, line);
+        const char *sep = strstr(copy, " - ");
+        if (sep && sscanf(copy, "%*s %*s %*s %*s %255s", point) == 1 && strcmp(point, where) == 0 &&
+            sscanf(sep + 3, "%*s %*s %255s", opts) == 1) {
+            snprintf(out, len, "%s", opts);
+            return out;
+        }
+        line += llen + (nl ? 1 : 0);
+    }
+    return out;
+}
+
 static bool has_option(const char *opts, const char *opt)
 {
     size_t n = strlen(opt);
@@ -584,6 +604,8 @@ static void test_rootfs_confines_reads(void)
         mount_options(mi, "/", opts, sizeof opts);
         CU_ASSERT_TRUE(has_option(opts, "ro") && has_option(opts, "nosuid") &&
                        has_option(opts, "nodev") && has_option(opts, "noexec"));
+        super_options(mi, "/", opts, sizeof opts); /* the tmpfs itself is read-only too */
+        CU_ASSERT_TRUE(has_option(opts, "ro"));
         mount_options(mi, "/image", opts, sizeof opts);
         CU_ASSERT_TRUE(has_option(opts, "ro") && has_option(opts, "nosuid") &&
                        has_option(opts, "nodev") && has_option(opts, "noexec"));
