@@ -29,9 +29,18 @@ xen_ver=$(dpkg-query -W -f='${Version}' libxen-dev 2>/dev/null) ||
     die "libxen-dev is not installed on this machine: run 'make deps'"
 [ -n "$xen_ver" ] || die "libxen-dev is not installed on this machine: run 'make deps'"
 
-# The dom0 kernel: whatever versioned image the metapackage points at today.
-kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+# The dom0 kernel: whatever versioned image the metapackage points at today. A machine whose
+# package lists were never fetched (or were cleaned) knows none: fetch them once, as root.
+kernel_of_metapackage() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
+}
+kernel_pkg=$(kernel_of_metapackage)
+if [ -z "$kernel_pkg" ] && [ "$(id -u)" = 0 ]; then
+    echo "xen-fetch: apt knows no linux-image-amd64: running apt-get update"
+    apt-get update -q >/dev/null || die "apt-get update failed"
+    kernel_pkg=$(kernel_of_metapackage)
+fi
 [ -n "$kernel_pkg" ] ||
     die "apt does not know linux-image-amd64 (run 'apt-get update', or 'make deps')"
 
