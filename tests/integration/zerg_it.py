@@ -473,9 +473,14 @@ def sandbox_visible_in_proc():
         fds = os.listdir("/proc/%d/fd" % pid)
         check(sorted(map(int, fds)) == [0, 1, 2, 3, 4], "guest fds %s" % fds)
         pieces = proc["sandbox"]
-        for piece in ("session", "pdeathsig", "close_fds", "pidns", "mountns", "ipcns", "utsns",
-                      "netns", "rlimits", "uid", "no_new_privs", "seccomp"):
+        for piece in ("session", "pdeathsig", "close_fds", "pidns", "rootfs", "mountns",
+                      "ipcns", "utsns", "netns", "rlimits", "uid", "no_new_privs", "seccomp"):
             check(pieces.get(piece) == "on", "piece %s: %s" % (piece, pieces.get(piece)))
+        # The guest's filesystem is its own minimal read-only root: no host mounts, no /proc.
+        mounts = [l.split()[4] for l in open("/proc/%d/mountinfo" % pid).read().splitlines()]
+        check("/proc" not in mounts and "/sys" not in mounts and "/dev" not in mounts,
+              "host mounts visible to the guest: %s" % mounts)
+        check(len(mounts) <= 3, "more mounts than the root and the guest's files: %s" % mounts)
         t.join()
         check(got[0][0] == 200, "status %s" % got[0][0])
         assert_clean(d)
