@@ -5,6 +5,7 @@
 #include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/etf.h"
+#include "vm/md5.h"
 #include "vm/rt.h"
 #include "vm/support/float_fmt.h"
 #include "vm/support/float_parse.h"
@@ -513,4 +514,70 @@ term_t bif_erlang_list_to_bitstring_1(struct process *p, term_t *args)
     }
     textbuf_dispose(&bytes);
     return r;
+}
+
+/* erlang:md5/1 and the incremental md5_init/0, md5_update/2, md5_final/1 (the context is a
+ * binary holding struct md5, as opaque to Erlang code as OTP's). */
+static bool collect_iolist(term_t t, struct textbuf *out)
+{
+    return iolist_collect(t, out, 0);
+}
+
+term_t bif_erlang_md5_1(struct process *p, term_t *args)
+{
+    struct textbuf b;
+    textbuf_init(&b);
+    if (!collect_iolist(args[0], &b)) {
+        textbuf_dispose(&b);
+        return bif_badarg(p);
+    }
+    struct md5 m;
+    uint8_t digest[16];
+    md5_init(&m);
+    md5_update(&m, (const uint8_t *)b.data, b.len);
+    md5_final(&m, digest);
+    textbuf_dispose(&b);
+    return build_binary(&p->builder, digest, 16, NULL);
+}
+
+term_t bif_erlang_md5_init_0(struct process *p, term_t *args)
+{
+    (void)args;
+    struct md5 m;
+    md5_init(&m);
+    return build_binary(&p->builder, (const uint8_t *)&m, sizeof m, NULL);
+}
+
+static bool md5_context(term_t t, struct md5 *m)
+{
+    if (!is_binary_term(t) || bitstring_bits(t) != sizeof *m * 8)
+        return false;
+    struct bitview v = bitview_of(t);
+    uint8_t tmp[sizeof *m];
+    memcpy(m, bitview_bytes(&v, tmp), sizeof *m);
+    return true;
+}
+
+term_t bif_erlang_md5_update_2(struct process *p, term_t *args)
+{
+    struct md5 m;
+    struct textbuf b;
+    textbuf_init(&b);
+    if (!md5_context(args[0], &m) || !collect_iolist(args[1], &b)) {
+        textbuf_dispose(&b);
+        return bif_badarg(p);
+    }
+    md5_update(&m, (const uint8_t *)b.data, b.len);
+    textbuf_dispose(&b);
+    return build_binary(&p->builder, (const uint8_t *)&m, sizeof m, NULL);
+}
+
+term_t bif_erlang_md5_final_1(struct process *p, term_t *args)
+{
+    struct md5 m;
+    if (!md5_context(args[0], &m))
+        return bif_badarg(p);
+    uint8_t digest[16];
+    md5_final(&m, digest);
+    return build_binary(&p->builder, digest, 16, NULL);
 }

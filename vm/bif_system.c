@@ -10,6 +10,7 @@
 #include "vm/module.h"
 #include "vm/platform.h"
 #include "vm/rt.h"
+#include "vm/support/zlib_deflate.h"
 #include "vm/zvm.h"
 
 term_t bif_erlang_error_1(struct process *p, term_t *args)
@@ -683,4 +684,55 @@ term_t bif_erlang_convert_time_unit_3(struct process *p, term_t *args)
     if (args[1] != ATOM_native && args[1] != ATOM_nanosecond)
         return bif_badarg(p);
     return time_in_unit(p, (uint64_t)v, args[2]);
+}
+
+/* term_to_binary/2: compressed, {compressed, Level}, {minor_version, N}, deterministic. */
+term_t bif_erlang_term_to_binary_2(struct process *p, term_t *args)
+{
+    int level = -2; /* no compression */
+    for (term_t l = args[1]; is_list(l); l = CDR(l)) {
+        term_t o = CAR(l);
+        if (o == ATOM_compressed) {
+            level = 6;
+        } else if (is_tuple(o) && tuple_arity(o) == 2 && tuple_elems(o)[0] == ATOM_compressed &&
+                   is_small(tuple_elems(o)[1]) && small_val(tuple_elems(o)[1]) >= 0 &&
+                   small_val(tuple_elems(o)[1]) <= 9) {
+            level = (int)small_val(tuple_elems(o)[1]);
+        } else if (is_tuple(o) && tuple_arity(o) == 2 && tuple_elems(o)[0] == ATOM_minor_version &&
+                   is_small(tuple_elems(o)[1])) {
+            /* zvm writes minor version 1 (latin1 atoms as ATOM_EXT), OTP 25's default */
+        } else if (o != atom_intern("deterministic", 13)) {
+            return bif_badarg(p);
+        }
+    }
+    struct textbuf b;
+    textbuf_init(&b);
+    if (etf_encode(args[0], &b) != 0) {
+        textbuf_dispose(&b);
+        return bif_badarg(p);
+    }
+    term_t r = THE_NON_VALUE;
+    if (level >= 0 && b.len > 1) {
+        /* As erts: the body after the version byte, compressed only if that makes it smaller. */
+        size_t body = b.len - 1;
+        uint8_t *out = rt_alloc(6 + body);
+        void *work = rt_alloc(ZLIB_DEFLATE_WORK_SIZE);
+        size_t n = zlib_deflate((const uint8_t *)b.data + 1, body, out + 6, body, level, work,
+                                ZLIB_DEFLATE_WORK_SIZE);
+        rt_free(work);
+        if (n > 0) {
+            out[0] = 131;
+            out[1] = 80;
+            out[2] = (uint8_t)(body >> 24);
+            out[3] = (uint8_t)(body >> 16);
+            out[4] = (uint8_t)(body >> 8);
+            out[5] = (uint8_t)body;
+            r = build_binary(&p->builder, out, 6 + n, NULL);
+        }
+        rt_free(out);
+    }
+    if (r == THE_NON_VALUE)
+        r = build_binary(&p->builder, (const uint8_t *)b.data, b.len, NULL);
+    textbuf_dispose(&b);
+    return r;
 }

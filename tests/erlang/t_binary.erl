@@ -2,7 +2,7 @@
 -module(t_binary).
 -export([t_construct/0, t_match/0, t_integers/0, t_little_signed/0, t_floats/0, t_bitstrings/0,
          t_utf/0, t_comprehension/0, t_sub_binaries/0, t_big_binary/0, t_bifs/0,
-         t_etf/0, t_badarg/0]).
+         t_etf/0, t_badarg/0, t_md5/0, t_etf_compressed/0]).
 
 id(X) -> X.
 t_construct() ->
@@ -64,3 +64,14 @@ t_badarg() ->
 %% The reason only: BEAM adds an error_info cause to bit syntax failures that zvm does not (yet).
 reason({'EXIT', {R, _}}) -> R;
 reason(Other) -> Other.
+
+t_md5() ->
+    Ctx = erlang:md5_update(erlang:md5_init(), "ab"),
+    {erlang:md5(<<"abc">>), erlang:md5([]), erlang:md5(lists:duplicate(1000, $x)),
+     erlang:md5_final(erlang:md5_update(Ctx, <<"c">>))}.
+
+t_etf_compressed() ->
+    T = {lists:duplicate(100, abc), <<0:800>>, "text"},
+    C = term_to_binary(T, [compressed]),
+    {C, binary_to_term(C) =:= T, term_to_binary(a, [compressed]),
+     byte_size(term_to_binary(T, [{compressed, 9}]))}.
