@@ -14,16 +14,19 @@ out=$(cd "$out" && pwd)
 
 apt_dir="$out/apt"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc"
-# deb-src for every "Types: deb" stanza of the machine's deb822 sources (and classic lines).
+# deb-src for every stanza of the machine's deb822 sources (and classic lines), verified with
+# the same keyring the stanza names.
 sources="$apt_dir/etc/sources.list"
 : > "$sources"
 for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
     awk '
         function flush() { if (uris != "" && suites != "") { n = split(uris, u, " "); m = split(suites, s, " ");
-                           for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) print "deb-src [trusted=yes] " u[i] " " s[j] " " comps }
-                           uris = ""; suites = ""; comps = "main" }
-        BEGIN { comps = "main" }
+                           opt = key != "" ? "[signed-by=" key "] " : "";
+                           for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) print "deb-src " opt u[i] " " s[j] " " comps }
+                           uris = ""; suites = ""; comps = "main"; key = "" }
+        BEGIN { comps = "main"; key = "" }
+        /^Signed-By:/ { sub(/^Signed-By:[[:space:]]*/, ""); key = $0 }
         /^[[:space:]]*$/ { flush(); next }
         /^URIs:/ { sub(/^URIs:[[:space:]]*/, ""); uris = $0 }
         /^Suites:/ { sub(/^Suites:[[:space:]]*/, ""); suites = $0 }
@@ -31,7 +34,7 @@ for f in /etc/apt/sources.list.d/*.sources; do
         END { flush() }' "$f" >> "$sources"
 done
 if [ -f /etc/apt/sources.list ]; then
-    sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\(.*\)$/deb-src [trusted=yes] \2/p' /etc/apt/sources.list >> "$sources"
+    sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\(.*\)$/deb-src \1\2/p' /etc/apt/sources.list >> "$sources"
 fi
 if [ ! -s "$sources" ]; then
     echo "fetch-otp-src: no apt sources found on this machine" >&2
