@@ -16,7 +16,7 @@
 #define LEAF_FLAGS   (PTE_PRESENT | PTE_RW | PTE_USER | PTE_ACCESSED | PTE_DIRTY)
 #define TABLE_FLAGS  (PTE_PRESENT | PTE_RW | PTE_USER | PTE_ACCESSED | PTE_DIRTY)
 #define ENTRIES      512
-#define BATCH        64
+#define BATCH        512 /* mmu_update requests per hypercall: one L1 table's worth */
 /* Room for the allocator's bitmap: up to 4 GB of guest memory. */
 #define MAX_PAGES (1ul << 20)
 
