@@ -426,93 +426,68 @@ term_t bif_erlang_binary_to_term_1(struct process *p, term_t *args)
     return t;
 }
 
-/* list_to_bitstring/1: an iolist whose last binary may be a bitstring. */
-term_t bif_erlang_list_to_bitstring_1(struct process *p, term_t *args)
+/* Appends a bitstring at the bit end of `out` (*bits long), growing it. */
+static void put_bits(struct textbuf *out, uint64_t *bits, const struct bitview *v)
 {
-    struct textbuf bytes;
-    textbuf_init(&bytes);
-    /* Flatten into (bytes, trailing bits): every element but a final bitstring tail is whole. */
-    term_t stack[256];
-    int sp = 0;
-    term_t t = args[0];
-    uint8_t tail_byte = 0;
-    unsigned tail_bits = 0;
-    bool ok = is_list(t) || is_nil(t);
-    while (ok) {
-        if (is_nil(t)) {
-            if (sp == 0)
-                break;
-            t = stack[--sp];
-            continue;
-        }
+    uint64_t need = (*bits + v->bits + 7) / 8;
+    while (out->len < need)
+        textbuf_putc(out, 0);
+    copy_bits((uint8_t *)out->data, *bits, v->base, v->bit_offset, v->bits);
+    *bits += v->bits;
+}
+
+static bool collect_bits(term_t t, struct textbuf *out, uint64_t *bits, int depth)
+{
+    if (depth > 100000)
+        return false;
+    for (;;) {
+        if (is_nil(t))
+            return true;
         if (is_bitstring(t)) {
             struct bitview v = bitview_of(t);
-            if (tail_bits) {
-                ok = false;
-                break;
-            }
-            uint64_t whole = v.bits / 8;
-            size_t at = bytes.len;
-            for (uint64_t i = 0; i < whole; i++)
-                textbuf_putc(&bytes, 0);
-            copy_bits((uint8_t *)bytes.data + at, 0, v.base, v.bit_offset, whole * 8);
-            tail_bits = (unsigned)(v.bits % 8);
-            if (tail_bits)
-                copy_bits(&tail_byte, 0, v.base, v.bit_offset + whole * 8, tail_bits);
-            if (sp == 0)
-                break;
-            t = stack[--sp];
-            continue;
+            put_bits(out, bits, &v);
+            return true;
         }
-        if (!is_list(t)) {
-            ok = false;
-            break;
-        }
+        if (!is_list(t))
+            return false;
         term_t h = CAR(t);
-        if (tail_bits) {
-            ok = false;
-            break;
-        }
         if (is_small(h)) {
-            if (small_val(h) < 0 || small_val(h) > 255) {
-                ok = false;
-                break;
-            }
-            textbuf_putc(&bytes, (char)small_val(h));
-            t = CDR(t);
-        } else if (is_list(h) || is_nil(h) || is_bitstring(h)) {
-            if (sp == 256) {
-                ok = false;
-                break;
-            }
-            stack[sp++] = CDR(t);
-            t = h;
-        } else {
-            ok = false;
+            if (small_val(h) < 0 || small_val(h) > 255)
+                return false;
+            uint8_t byte = (uint8_t)small_val(h);
+            struct bitview v = {&byte, 0, 8};
+            put_bits(out, bits, &v);
+        } else if (!collect_bits(h, out, bits, depth + 1)) {
+            return false;
         }
+        t = CDR(t);
     }
+}
+
+/* list_to_bitstring/1: an iolist whose binaries may be bitstrings anywhere. */
+term_t bif_erlang_list_to_bitstring_1(struct process *p, term_t *args)
+{
+    if (!is_list(args[0]) && !is_nil(args[0]))
+        return bif_badarg(p);
+    struct textbuf out;
+    textbuf_init(&out);
+    uint64_t bits = 0;
     term_t r;
-    if (!ok) {
+    if (!collect_bits(args[0], &out, &bits, 0)) {
         r = bif_badarg(p);
     } else {
-        uint8_t *data;
-        uint64_t n = bytes.len + (tail_bits ? 1 : 0);
-        term_t bin = build_binary(&p->builder, NULL, n, &data);
-        if (bytes.len)
-            memcpy(data, bytes.data, bytes.len);
-        if (tail_bits)
-            data[bytes.len] = tail_byte;
+        term_t bin = build_binary(&p->builder, (const uint8_t *)out.data, (bits + 7) / 8, NULL);
         r = bin;
-        if (tail_bits) {
+        if (bits % 8) {
             term_t *sub = build_alloc(&p->builder, 4);
             sub[0] = make_header(3, SUB_SUB_BIN);
-            sub[1] = bytes.len * 8 + tail_bits;
+            sub[1] = bits;
             sub[2] = 0;
             sub[3] = bin;
             r = make_boxed(sub);
         }
     }
-    textbuf_dispose(&bytes);
+    textbuf_dispose(&out);
     return r;
 }
 

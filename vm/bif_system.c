@@ -7,6 +7,7 @@
 #include "vm/copy.h"
 #include "vm/binary.h"
 #include "vm/etf.h"
+#include "vm/exception.h"
 #include "vm/module.h"
 #include "vm/platform.h"
 #include "vm/rt.h"
@@ -735,4 +736,103 @@ term_t bif_erlang_term_to_binary_2(struct process *p, term_t *args)
         r = build_binary(&p->builder, (const uint8_t *)b.data, b.len, NULL);
     textbuf_dispose(&b);
     return r;
+}
+
+/* --- process_info/2 and process_flag/2 for the one process of part 1 ---------------------- */
+
+static term_t pair(struct process *p, term_t a, term_t b)
+{
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    el[0] = a;
+    el[1] = b;
+    return t;
+}
+
+static term_t current_mfa(struct process *p)
+{
+    struct module *m;
+    uint32_t line;
+    term_t file;
+    const uintptr_t *pc = p->bif_caller ? p->bif_caller + 1 : p->bif_cp;
+    const struct func_rec *f = pc ? module_locate(pc, &m, &line, &file) : NULL;
+    if (!f)
+        return ATOM_undefined;
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 3, &el);
+    el[0] = m->name;
+    el[1] = f->name;
+    el[2] = make_small(f->arity);
+    return t;
+}
+
+term_t bif_erlang_process_info_2(struct process *p, term_t *args)
+{
+    if (!is_pid(args[0]) || !is_atom(args[1]))
+        return bif_badarg(p);
+    if (pid_index(args[0]) != p->id)
+        return ATOM_undefined; /* no other process in part 1 */
+    term_t k = args[1];
+    size_t n;
+    const char *s = atom_name(k, &n);
+#define IS(lit) (n == sizeof lit - 1 && memcmp(s, lit, n) == 0)
+    term_t v;
+    if (IS("stack_size"))
+        v = make_small((sterm_t)(p->stack_end - p->E));
+    else if (IS("heap_size") || IS("total_heap_size"))
+        v = make_small((sterm_t)p->heap_words);
+    else if (IS("memory"))
+        v = make_small(
+            (sterm_t)((p->heap_phys_words + (size_t)(p->stack_end - p->stack)) * 8 + sizeof *p));
+    else if (IS("message_queue_len"))
+        v = make_small(p->n_msgs);
+    else if (IS("messages")) {
+        v = NIL;
+        for (uint32_t i = p->n_msgs; i > 0; i--)
+            v = build_cons(&p->builder, p->msgs[i - 1], v);
+    } else if (IS("dictionary"))
+        v = bif_erlang_get_0(p, args);
+    else if (IS("trap_exit"))
+        v = make_bool(p->trap_exit);
+    else if (IS("status"))
+        v = atom_intern("running", 7);
+    else if (IS("reductions"))
+        v = make_small((sterm_t)p->reductions);
+    else if (IS("registered_name"))
+        return NIL;
+    else if (IS("current_function"))
+        v = current_mfa(p);
+    else if (IS("current_stacktrace"))
+        v = exception_build_trace(p, p->bif_caller, p->bif_caller ? NULL : p->bif_cp, p->E);
+    else if (IS("group_leader"))
+        v = ZVM_GROUP_LEADER;
+    else if (IS("links") || IS("monitors") || IS("monitored_by"))
+        v = NIL;
+    else if (IS("priority"))
+        v = atom_intern("normal", 6);
+    else if (IS("garbage_collection"))
+        v = NIL;
+    else
+        return bif_badarg(p);
+#undef IS
+    return pair(p, k, v);
+}
+
+term_t bif_erlang_process_flag_2(struct process *p, term_t *args)
+{
+    term_t flag = args[0], v = args[1];
+    if (flag == atom_intern("trap_exit", 9)) {
+        if (v != ATOM_true && v != ATOM_false)
+            return bif_badarg(p);
+        term_t old = make_bool(p->trap_exit);
+        p->trap_exit = v == ATOM_true;
+        return old;
+    }
+    if (flag == atom_intern("priority", 8))
+        return atom_intern("normal", 6);
+    if (flag == atom_intern("min_heap_size", 13) || flag == atom_intern("min_bin_vheap_size", 18))
+        return make_small(233);
+    if (flag == atom_intern("sensitive", 9) || flag == atom_intern("save_calls", 10))
+        return is_small(v) ? make_small(0) : ATOM_false;
+    return bif_badarg(p);
 }

@@ -595,9 +595,14 @@ term_t bif_erlang_fun_info_2(struct process *p, term_t *args)
  * OTP's (make_hash / make_hash2 are not reproduced yet), so structures that expose hash order
  * (sets and dict listed without sorting) order differently from stock erl.
  */
+/* What kind of term t is, independent of where it lives (never pointer bits). */
 static unsigned order_tag_of(term_t t)
 {
-    return (unsigned)(t & 0x3F) ^ (is_boxed(t) ? (unsigned)header_subtag(boxed_ptr(t)[0]) << 6 : 0);
+    if (is_list(t))
+        return 1;
+    if (is_boxed(t))
+        return 2 | (unsigned)header_subtag(boxed_ptr(t)[0]) << 6;
+    return (unsigned)(t & 0x3F);
 }
 
 static uint64_t hash_term(term_t t, uint64_t h, int depth)

@@ -201,6 +201,8 @@ int term_cmp(term_t a, term_t b, bool exact)
 tail:
     if (a == b)
         return 0;
+    if (is_small(a) && is_small(b))
+        return small_val(a) < small_val(b) ? -1 : 1;
     enum order_class ca = order_class(a), cb = order_class(b);
     if (ca != cb)
         return ca < cb ? -1 : 1;

@@ -467,6 +467,8 @@ do_bif : {
         JUMP(export_get(m, f, n)->addr);
     }
     SYNC();
+    p->bif_caller = I;
+    p->bif_cp = CP ? CP : bif_ret;
     term_t r = e->bif(p, x);
     RELOAD();
     if (unlikely(r == THE_NON_VALUE)) {
@@ -1127,6 +1129,11 @@ body_put_map : {
     bool exact = *I == (uintptr_t) && L_put_map_exact;
     term_t m = SRC(I[2]);
     size_t n = I[5];
+    if (is_map(m)) {
+        /* Room for the result on the heap (not in fragments), collecting with Live. */
+        ENSURE_HEAP(map_words(map_size(m) + n / 2), (unsigned)I[4]);
+        m = SRC(I[2]);
+    }
     if (!is_map(m)) {
         if (I[1])
             JUMP(LABEL(I[1]));

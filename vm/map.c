@@ -106,21 +106,51 @@ term_t map_put_many(struct builder *b, term_t m, const term_t *keys, const term_
             return THE_NON_VALUE;
         }
     }
-    uint64_t total = size + n;
-    term_t *k = rt_alloc(sizeof(term_t) * 2 * (total ? total : 1));
-    term_t *v = k + total;
-    term_t *mk = tuple_elems(map_keys(m)), *mv = map_values(m);
-    for (uint64_t i = 0; i < size; i++) {
-        k[i] = mk[i];
-        v[i] = mv[i];
-    }
+    /* The new pairs, sorted (stable) with the last of equal keys kept, then merged with the
+     * map's sorted keys: O(size + n log n) per update. */
+    term_t *nk = rt_alloc(sizeof(term_t) * 4 * (n ? n : 1));
+    term_t *nv = nk + n;
     for (uint64_t i = 0; i < n; i++) {
-        k[size + i] = keys[i];
-        v[size + i] = vals[i];
+        nk[i] = keys[i];
+        nv[i] = vals[i];
     }
-    term_t r = map_from_pairs(b, k, v, total);
-    rt_free(k);
-    return r;
+    sort_pairs(nk, nv, nk + 2 * n, nk + 3 * n, n);
+    uint64_t u = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (u > 0 && term_eq_exact(nk[u - 1], nk[i])) {
+            nv[u - 1] = nv[i];
+            continue;
+        }
+        nk[u] = nk[i];
+        nv[u++] = nv[i];
+    }
+    term_t *mk = tuple_elems(map_keys(m)), *mv = map_values(m);
+    uint64_t total = 0;
+    for (uint64_t i = 0, j = 0; i < size || j < u;) {
+        int c = i == size ? 1 : j == u ? -1 : term_cmp(mk[i], nk[j], true);
+        i += c <= 0;
+        j += c >= 0;
+        total++;
+    }
+    term_t *kt = build_alloc(b, 1 + total);
+    kt[0] = make_header(total, SUB_TUPLE);
+    term_t *obj = build_alloc(b, 2 + total);
+    obj[0] = make_header(1 + total, SUB_MAP);
+    obj[1] = make_boxed(kt);
+    uint64_t o = 0;
+    for (uint64_t i = 0, j = 0; i < size || j < u; o++) {
+        int c = i == size ? 1 : j == u ? -1 : term_cmp(mk[i], nk[j], true);
+        if (c < 0) {
+            kt[1 + o] = mk[i];
+            obj[2 + o] = mv[i++];
+        } else {
+            kt[1 + o] = nk[j];
+            obj[2 + o] = nv[j++];
+            i += c == 0;
+        }
+    }
+    rt_free(nk);
+    return make_boxed(obj);
 }
 
 term_t map_remove(struct builder *b, term_t m, term_t key)

@@ -55,6 +55,9 @@ struct process {
      * message queues). msgs[save] is the next message receive looks at. */
     term_t *msgs;
     uint32_t n_msgs, cap_msgs, save;
+    const uintptr_t *bif_caller; /* the instruction that called the running BIF (or its CP) */
+    const uintptr_t *bif_cp;     /* the continuation at that call, for process_info */
+    bool trap_exit;
     uint64_t reductions;
     uint64_t gcs;
     bool grow_next;

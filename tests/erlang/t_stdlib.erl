@@ -1,7 +1,7 @@
 %% Stock OTP modules loaded unmodified: string, io_lib, unicode, proplists, lists, maps, math-free.
 -module(t_stdlib).
 -export([t_string/0, t_io_lib/0, t_unicode/0, t_proplists/0, t_lists_more/0, t_binary_mod/0,
-         t_sets_dict/0, t_math/0]).
+         t_sets_dict/0, t_math/0, t_dict_growth/0, t_big_map_updates/0]).
 
 t_string() ->
     {string:to_upper("abc"), string:tokens("a,b,,c", ","), string:split("a b c", " "),
@@ -42,3 +42,10 @@ t_math() ->
      math:exp(1), math:atan2(1, 2), math:floor(-1.5), math:fmod(7.5, 2), math:log2(1024),
      catch math:log(id(0)), catch math:sqrt(id(-1))}.
 id(X) -> X.
+t_dict_growth() ->
+    D = lists:foldl(fun(I, A) -> dict:update_counter({k, I rem 500, [I rem 7]}, 1, A) end,
+                    dict:new(), lists:seq(1, 20000)),
+    {dict:size(D), dict:fetch({k, 3, [3]}, D), lists:sum([V || {_, V} <- dict:to_list(D)])}.
+t_big_map_updates() ->
+    M = lists:foldl(fun(I, A) -> A#{I rem 1000 => I} end, #{}, lists:seq(1, 100000)),
+    {map_size(M), maps:get(7, M), lists:sum(maps:values(M))}.
