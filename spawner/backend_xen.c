@@ -32,6 +32,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -686,11 +687,25 @@ static void instance_free(struct xen_instance *xi)
 
 /* --- orphans, description, init, dispose ------------------------------------------------ */
 
+static void on_orphan_destroyed(libxl_ctx *ctx, int rc, void *user)
+{
+    (void)ctx;
+    unsigned domid = (unsigned)(uintptr_t)user;
+    zlog_msg(rc == 0 ? ZLOG_INFO : ZLOG_ERROR, "orphan", "domain %u %s", domid,
+             rc == 0 ? "destroyed" : "could not be destroyed");
+}
+
+/*
+ * Destroys a domain an earlier run of this daemon id recorded, if, and only if, a domain with
+ * that domid still exists and has that uuid. The destroy is asynchronous like every other libxl
+ * operation here: a synchronous one would wait on events that only the (not yet running) loop
+ * delivers. It completes once the loop runs.
+ */
 static int xen_destroy_orphan(struct zs_backend *be, const char *record)
 {
     unsigned domid;
     char uuid_text[LIBXL_UUID_FMTLEN + 1];
-    if (sscanf(record, "domid=%u uuid=%36s", &domid, uuid_text) != 2)
+    if (sscanf(record, "domid=%u uuid=%36s", &domid, uuid_text) != 2 || domid == 0)
         return -1;
     libxl_dominfo info;
     libxl_dominfo_init(&info);
@@ -703,8 +718,9 @@ static int xen_destroy_orphan(struct zs_backend *be, const char *record)
     libxl_dominfo_dispose(&info);
     if (strcmp(now_uuid, uuid_text) != 0)
         return 0; /* the domid was reused by a domain that is not ours */
-    /* Synchronous: the loop is not running yet. */
-    return libxl_domain_destroy(be->ctx, domid, NULL) == 0 ? 1 : -1;
+    libxl_asyncop_how how = {.callback = on_orphan_destroyed,
+                             .u.for_callback = (void *)(uintptr_t)domid};
+    return libxl_domain_destroy(be->ctx, domid, &how) == 0 ? 1 : -1;
 }
 
 static void xen_describe(struct zs_backend *be, struct zs_instance *inst, void *priv,
@@ -728,12 +744,26 @@ static void xen_dispose(struct zs_backend *be)
 {
     if (!be)
         return;
-    /* Destroy what is left, synchronously (the loop is no longer running). */
+    /* Destroy what is left. libxl's synchronous calls would wait on events only our loop
+     * delivers, so start the asynchronous destroys and turn the loop here, within a bound. */
+    struct xen_instance *xi, *next;
+    for (xi = LIST_FIRST(&be->live); xi; xi = next) {
+        next = LIST_NEXT(xi, link);
+        if (xi->creating)
+            xi->destroy_wanted = true;
+        else
+            start_destroy(xi); /* may release and free xi at once */
+    }
+    uint64_t deadline = zclock_now_ns() + (uint64_t)DYING_WAIT_MS * 1000000u;
+    while (!LIST_EMPTY(&be->live) && zclock_now_ns() < deadline)
+        event_base_loop(be->base, EVLOOP_ONCE);
     while (!LIST_EMPTY(&be->live)) {
-        struct xen_instance *xi = LIST_FIRST(&be->live);
-        if (xi->created)
-            libxl_domain_destroy(be->ctx, xi->domid, NULL);
+        xi = LIST_FIRST(&be->live);
+        zlog_msg(ZLOG_ERROR, "xen", "domain %u (instance %" PRIu64 ") not destroyed in %d ms",
+                 xi->domid, xi->id, DYING_WAIT_MS);
+        struct zs_instance *inst = xi->inst;
         instance_free(xi);
+        zs_backend_released(inst);
     }
     if (be->xs_ev)
         event_free(be->xs_ev);
