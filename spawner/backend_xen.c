@@ -18,7 +18,11 @@
  *             other end the proxy forwards to the client (forward hand-off only)
  *   shutdown  DOMAIN_SHUTDOWN: exited (poweroff = clean); libxl does not act on on_poweroff
  *             (xl does), so the spawner destroys the domain itself
- *   destroy   libxl_domain_destroy, asynchronous; released when its callback has run
+ *   destroy   the vchan closed first (dom0's grant mappings would keep the domain dying), then
+ *             libxl_domain_destroy, asynchronous; when its callback has run the domain can still
+ *             be listed as dying: released only once libxl_domain_info no longer finds it (polled
+ *             every GONE_POLL_MS), or after DYING_WAIT_MS, logged. One `event=xen_domain` line
+ *             per domain gives its create/unpause/destroy/gone timings (the bench reads them).
  *
  * Built only where libxen-dev is installed (ZERG_HAVE_XEN, see spawner/module.mk).
  */
@@ -48,10 +52,12 @@
 #include <libxl_utils.h>
 #include <xenstore.h>
 
-#define READY_MAX 64              /* bytes of data/zerg/ready we accept */
-#define VCHAN_CHUNK 16384         /* bytes moved per pump step */
-#define DYING_WAIT_MS 5000        /* how long dispose waits for dying domains */
-#define XS_HOME "/local/domain/%u"
+#define READY_MAX       64    /* bytes of data/zerg/ready we accept */
+#define VCHAN_CHUNK     16384 /* bytes moved per pump step */
+#define DYING_WAIT_MS   3000  /* how long a destroyed domain may stay dying before release */
+#define GONE_POLL_MS    10    /* how often a dying domain is looked up */
+#define DISPOSE_WAIT_MS 8000  /* how long dispose turns the loop for the last destroys */
+#define XS_HOME         "/local/domain/%u"
 
 struct xen_instance;
 LIST_HEAD(xen_instance_list, xen_instance);
@@ -79,14 +85,17 @@ struct xen_instance {
     char name[64];
     char id_text[24];
     libxl_domain_config dcfg;
-    uint32_t domid;   /* valid once created */
-    bool created;     /* create callback ran with rc 0 */
-    bool creating;    /* create started, callback not yet run */
-    bool destroying;  /* destroy started */
+    uint32_t domid;      /* valid once created */
+    bool created;        /* create callback ran with rc 0 */
+    bool creating;       /* create started, callback not yet run */
+    bool destroying;     /* destroy started */
     bool destroy_wanted; /* destroy() came while creation was still running */
     bool exited;
     bool watching_ready;
     libxl_evgen_domain_death *death;
+    struct event *gone_ev; /* polls a destroyed domain until it is no longer listed */
+    /* monotonic stamps (ns) of the backend's own steps, for the event=xen_domain line */
+    uint64_t t_create, t_created, t_unpaused, t_destroy, t_destroyed;
     char ready_path[96];
     char token[32];
     /* the hand-off */
@@ -301,8 +310,8 @@ static void on_event(void *user, libxl_event *ev)
 static void on_disaster(void *user, libxl_event_type type, const char *msg, int errnoval)
 {
     (void)user;
-    zlog_msg(ZLOG_ERROR, "libxl", "disaster (event type %d): %s: %s", (int)type,
-             msg ? msg : "?", strerror(errnoval));
+    zlog_msg(ZLOG_ERROR, "libxl", "disaster (event type %d): %s: %s", (int)type, msg ? msg : "?",
+             strerror(errnoval));
 }
 
 /* --- readiness -------------------------------------------------------------------------------- */
@@ -416,6 +425,7 @@ static void on_created(libxl_ctx *ctx, int rc, void *user)
     struct zs_backend *be = xi->be;
     char detail[96];
     xi->creating = false;
+    xi->t_created = zclock_now_ns();
     if (rc != 0) {
         /* libxl tears a failed creation down itself: nothing of ours is left in Xen. */
         xi->exited = true;
@@ -453,7 +463,9 @@ static void on_created(libxl_ctx *ctx, int rc, void *user)
     if (libxl_domain_unpause(be->ctx, xi->domid, NULL) != 0) {
         xi->exited = true;
         zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "unpause failed");
+        return;
     }
+    xi->t_unpaused = zclock_now_ns();
 }
 
 static int xen_create(struct zs_backend *be, struct zs_instance *inst,
@@ -488,6 +500,7 @@ static int xen_create(struct zs_backend *be, struct zs_instance *inst,
     }
     LIST_INSERT_HEAD(&be->live, xi, link);
     xi->creating = true;
+    xi->t_create = zclock_now_ns();
     libxl_asyncop_how how = {.callback = on_created, .u.for_callback = xi};
     /* 0 means started, not done; the callback may even run before this returns. */
     int rc = libxl_domain_create_new(be->ctx, &xi->dcfg, &xi->domid, &how, NULL);
@@ -617,16 +630,95 @@ static int xen_handoff(struct zs_backend *be, struct zs_instance *inst, void *pr
 
 /* --- destroy and release ---------------------------------------------------------------- */
 
+static uint64_t ms_between(uint64_t from, uint64_t to)
+{
+    return from && to > from ? to - from : 0;
+}
+
+/* The last step of every instance: its timing line, then the spawner is told. */
+static void release(struct xen_instance *xi)
+{
+    struct zs_instance *inst = xi->inst;
+    if (xi->created && zlog_enabled(ZLOG_INFO)) {
+        uint64_t gone = zclock_now_ns();
+        struct zlog_line l;
+        zlog_begin(&l, ZLOG_INFO, "xen_domain");
+        zlog_kv_u64(&l, "id", xi->id);
+        zlog_kv_u64(&l, "domid", xi->domid);
+        zlog_kv_ms(&l, "create_ms", ms_between(xi->t_create, xi->t_created));
+        zlog_kv_ms(&l, "unpause_ms", ms_between(xi->t_created, xi->t_unpaused));
+        zlog_kv_ms(&l, "destroy_ms", ms_between(xi->t_destroy, xi->t_destroyed));
+        zlog_kv_ms(&l, "gone_ms", ms_between(xi->t_destroyed, gone));
+        zlog_end(&l);
+    }
+    instance_free(xi);
+    zs_backend_released(inst);
+}
+
+/* True when the domain is no longer listed, or its domid now names another domain. */
+static bool domain_gone(struct xen_instance *xi)
+{
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    int rc = libxl_domain_info(xi->be->ctx, &info, xi->domid);
+    bool gone = rc != 0 || libxl_uuid_compare(&info.uuid, &xi->dcfg.c_info.uuid) != 0;
+    libxl_dominfo_dispose(&info);
+    return gone;
+}
+
+static void gone_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct xen_instance *xi = arg;
+    if (domain_gone(xi)) {
+        release(xi);
+        return;
+    }
+    if (zclock_now_ns() - xi->t_destroyed >= (uint64_t)DYING_WAIT_MS * 1000000u) {
+        zlog_msg(ZLOG_WARN, "xen",
+                 "domain %u (instance %" PRIu64 ") still dying %d ms after its destroy; released",
+                 xi->domid, xi->id, DYING_WAIT_MS);
+        release(xi);
+        return;
+    }
+    struct timeval tv = {0, GONE_POLL_MS * 1000};
+    evtimer_add(xi->gone_ev, &tv);
+}
+
 static void on_destroyed(libxl_ctx *ctx, int rc, void *user)
 {
     (void)ctx;
     struct xen_instance *xi = user;
-    struct zs_instance *inst = xi->inst;
+    xi->t_destroyed = zclock_now_ns();
     if (rc != 0)
         zlog_msg(ZLOG_ERROR, "xen", "destroying domain %u (instance %" PRIu64 "): error %d",
                  xi->domid, xi->id, rc);
-    instance_free(xi);
-    zs_backend_released(inst);
+    /* A destroyed domain lingers as dying until Xen has taken back its memory and every
+     * mapping of its pages is gone: release only when it is no longer listed. */
+    if (domain_gone(xi))
+        release(xi);
+    else if ((xi->gone_ev = evtimer_new(xi->be->base, gone_cb, xi)) != NULL)
+        gone_cb(-1, 0, xi);
+    else
+        release(xi);
+}
+
+/* dom0's mappings of the guest's vchan pages keep a destroyed domain dying: drop them first. */
+static void close_vchan(struct xen_instance *xi)
+{
+    if (xi->vchan_ev) {
+        event_free(xi->vchan_ev);
+        xi->vchan_ev = NULL;
+    }
+    if (xi->pump) {
+        bufferevent_free(xi->pump);
+        xi->pump = NULL;
+    }
+    if (xi->vchan) {
+        libxenvchan_close(xi->vchan);
+        xi->vchan = NULL;
+    }
 }
 
 static void start_destroy(struct xen_instance *xi)
@@ -635,23 +727,21 @@ static void start_destroy(struct xen_instance *xi)
     if (xi->destroying)
         return;
     xi->destroying = true;
+    xi->t_destroy = zclock_now_ns();
     if (xi->watching_ready) {
         xs_unwatch(be->xs, xi->ready_path, xi->token);
         xi->watching_ready = false;
     }
+    close_vchan(xi);
     if (!xi->created) {
         /* Creation failed: nothing of ours is left in Xen. Release from the loop. */
-        struct zs_instance *inst = xi->inst;
-        instance_free(xi);
-        zs_backend_released(inst);
+        release(xi);
         return;
     }
     libxl_asyncop_how how = {.callback = on_destroyed, .u.for_callback = xi};
     if (libxl_domain_destroy(be->ctx, xi->domid, &how) != 0) {
         zlog_msg(ZLOG_ERROR, "xen", "libxl_domain_destroy refused for domain %u", xi->domid);
-        struct zs_instance *inst = xi->inst;
-        instance_free(xi);
-        zs_backend_released(inst);
+        release(xi);
     }
 }
 
@@ -673,12 +763,9 @@ static void instance_free(struct xen_instance *xi)
     struct zs_backend *be = xi->be;
     if (xi->death)
         libxl_evdisable_domain_death(be->ctx, xi->death);
-    if (xi->vchan_ev)
-        event_free(xi->vchan_ev);
-    if (xi->pump)
-        bufferevent_free(xi->pump);
-    if (xi->vchan)
-        libxenvchan_close(xi->vchan);
+    if (xi->gone_ev)
+        event_free(xi->gone_ev);
+    close_vchan(xi);
     LIST_REMOVE(xi, link);
     libxl_domain_config_dispose(&xi->dcfg);
     free(xi->prefix);
@@ -754,13 +841,13 @@ static void xen_dispose(struct zs_backend *be)
         else
             start_destroy(xi); /* may release and free xi at once */
     }
-    uint64_t deadline = zclock_now_ns() + (uint64_t)DYING_WAIT_MS * 1000000u;
+    uint64_t deadline = zclock_now_ns() + (uint64_t)DISPOSE_WAIT_MS * 1000000u;
     while (!LIST_EMPTY(&be->live) && zclock_now_ns() < deadline)
         event_base_loop(be->base, EVLOOP_ONCE);
     while (!LIST_EMPTY(&be->live)) {
         xi = LIST_FIRST(&be->live);
         zlog_msg(ZLOG_ERROR, "xen", "domain %u (instance %" PRIu64 ") not destroyed in %d ms",
-                 xi->domid, xi->id, DYING_WAIT_MS);
+                 xi->domid, xi->id, DISPOSE_WAIT_MS);
         struct zs_instance *inst = xi->inst;
         instance_free(xi);
         zs_backend_released(inst);

@@ -8,6 +8,10 @@
 #   zerg-serve-distinct   N connections, N distinct instances
 #   zerg-serve-reaped     afterwards no domain is left but Domain-0
 #   zerg-serve-stop       SIGTERM stops the daemon cleanly (exit 0) within 15 s
+#   zerg-metrics-burst    8 concurrent connections (8 domains created at once) while /metrics is
+#                         polled every 50 ms: every poll answered within 1 s, every connection
+#                         200, only Domain-0 left; prints the polls' latency max and the
+#                         daemon's zerg_loop_lag_seconds (how late its 50 ms timer ran)
 #   zerg-never-ready      a guest that never reports ready: 502 at boot_timeout_ms, counted as
 #                         boot_timeout, its domain destroyed
 #   zerg-guest-crash      a guest that crashes after ready: no 200, counted as a crash exit,
@@ -18,8 +22,8 @@
 #   zerg-bad-memory       more memory than the machine has: 502, nothing left half-created
 zcfg=/tmp/zerg-variant.json
 
-# variant KEY=VALUE...: writes $zcfg from zerg-xen.json with cmdline, boot_timeout, kernel or
-# memory replaced.
+# variant KEY=VALUE...: writes $zcfg from zerg-xen.json with cmdline, boot_timeout, kernel,
+# memory, max_instances (max) or per_client_max (clients) replaced.
 variant() {
     cp /zerg/zerg-xen.json "$zcfg"
     for kv in "$@"; do
@@ -29,6 +33,8 @@ variant() {
         boot) sed -i "s|\"boot_timeout_ms\": [0-9]*|\"boot_timeout_ms\": $v|" "$zcfg" ;;
         kernel) sed -i "s|\"kernel\": \"[^\"]*\"|\"kernel\": \"$v\"|" "$zcfg" ;;
         memory) sed -i "s|\"memory_mb\": 32|\"memory_mb\": $v|g" "$zcfg" ;;
+        max) sed -i "s|\"max_instances\": [0-9]*|\"max_instances\": $v|" "$zcfg" ;;
+        clients) sed -i "s|\"per_client_max\": [0-9]*|\"per_client_max\": $v|" "$zcfg" ;;
         esac
     done
 }
@@ -68,6 +74,113 @@ metric() {
         awk -v m="$1" '$1 == m { print $2; exit }'
 }
 
+# lag_summary: count, sum and the smallest bucket bound holding every observation of
+# zerg_loop_lag_seconds (an upper bound of the worst lag), from /metrics now.
+lag_summary() {
+    /zerg/zerg-xen-http-get 8081 /metrics 2000 2>/dev/null | tr -d '\r' | awk '
+        $1 == "zerg_loop_lag_seconds_count" { n = $2 }
+        $1 == "zerg_loop_lag_seconds_sum" { sum = $2 }
+        $1 ~ /^zerg_loop_lag_seconds_bucket/ { b[++nb] = $1; c[nb] = $2 }
+        END {
+            for (i = 1; i <= nb; i++) if (c[i] == n) { le = b[i]; break }
+            sub(/.*le="/, "", le); sub(/".*/, "", le)
+            printf "count=%s sum=%ss worst<=%ss", n, sum, le
+        }'
+}
+
+# metrics_burst: the burst case (see the header). The poller runs in a subshell and writes
+# "polls failed max_us" to /tmp/burst-polls when /tmp/burst-done appears.
+metrics_burst() {
+    burst_n=8 # not n: wait_for counts with n
+    variant max=$burst_n clients=$burst_n
+    rm -f /tmp/burst-done /tmp/burst-polls
+    start_zerg "$zcfg" || { echo "FAIL: zerg-metrics-burst: daemon did not start"; stop_zerg; return; }
+    lag_before=$(lag_summary)
+    (
+        polls=0 failed=0 max=0
+        until [ -f /tmp/burst-done ]; do
+            p0=$(now)
+            /zerg/zerg-xen-http-get 8081 /metrics 1000 >/tmp/burst-metrics 2>&1 &&
+                grep -q '^zerg_loop_lag_seconds_count' /tmp/burst-metrics || failed=$((failed + 1))
+            p1=$(now)
+            [ $((p1 - p0)) -gt $max ] && max=$((p1 - p0))
+            polls=$((polls + 1))
+            usleep 50000
+        done
+        echo "$polls $failed $max" >/tmp/burst-polls
+    ) &
+    poller=$!
+    t0=$(now)
+    pids=""
+    k=1
+    while [ $k -le $burst_n ]; do
+        /zerg/zerg-xen-http-get 8080 / 30000 >/tmp/zburst-$k 2>&1 &
+        pids="$pids $!"
+        k=$((k + 1))
+    done
+    for p in $pids; do wait $p; done
+    t1=$(now)
+    touch /tmp/burst-done
+    wait $poller
+    ok=$(for k in $(seq 1 $burst_n); do head -n 1 /tmp/zburst-$k; done | grep -c '^HTTP/1.1 200 ')
+    ids=$(for k in $(seq 1 $burst_n); do tr -d '\r' </tmp/zburst-$k | sed -n 's/^X-Zerg-Instance: *//p'; done |
+        sort -u | wc -l)
+    set -- $(cat /tmp/burst-polls 2>/dev/null) 0 0 0
+    polls=$1 failed=$2 max_us=$3
+    wait_for only_dom0 1500
+    lag_after=$(lag_summary)
+    echo "TIME: zerg metrics burst: $burst_n connections in $(ms $t0 $t1)ms; /metrics polls=$polls" \
+        "failed=$failed latency max=$((max_us / 1000)).$(((max_us % 1000) / 100))ms"
+    echo "TIME: zerg metrics burst: zerg_loop_lag_seconds before: $lag_before; after: $lag_after"
+    if [ "$polls" -lt 3 ] || [ "$failed" != 0 ]; then
+        echo "FAIL: zerg-metrics-burst: $failed of $polls /metrics polls unanswered within 1 s"
+    elif [ "$ok" != $burst_n ] || [ "$ids" != $burst_n ]; then
+        echo "FAIL: zerg-metrics-burst: $ok of $burst_n connections answered 200 by $ids distinct instances:" \
+            "$(head -n 1 /tmp/zburst-* | tr '\r\n' '  ' | cut -c1-200)"
+    elif ! only_dom0; then
+        echo "FAIL: zerg-metrics-burst: left behind: $(xl list | awk 'NR > 2 { printf "%s(%s) ", $1, $2 }')"
+    else
+        echo "PASS: zerg-metrics-burst"
+    fi
+    stop_zerg
+}
+
+# cycle_times FIRST_LINE IDS...: one "TIME: zerg cycle N: ..." line per instance id, from the
+# daemon's own log lines after line FIRST_LINE of /tmp/zerg.log: the spawner's
+# event=instance transitions (since_request_ms per state) and the backend's event=xen_domain
+# line (create/unpause/destroy/gone). Phases: create (libxl_domain_create_new), unpause
+# (watches set + unpause), ready (unpause -> data/zerg/ready seen), serve (ready -> guest
+# powered off: hand-off, request, answer), destroy (exited -> reaped: libxl destroy and the wait
+# until the domain is no longer listed), total (requested -> reaped), and client: the whole
+# request as the client in dom0 saw it, connect to the end of the answer (/tmp/zclient-times).
+cycle_times() {
+    from=$1
+    shift
+    tail -n +"$from" /tmp/zerg.log | awk -v want=" $* " '
+        BEGIN { while ((getline l < "/tmp/zclient-times") > 0) { split(l, f, " "); cl[f[1]] = f[2] } }
+        function field(k,    i, kv) {
+            for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
+            return ""
+        }
+        / event=instance / { id = field("id"); st[id, field("state")] = field("since_request_ms") }
+        / event=xen_domain / {
+            id = field("id"); cr[id] = field("create_ms"); up[id] = field("unpause_ms")
+        }
+        END {
+            n = split(want, ids, " ")
+            for (i = 1; i <= n; i++) {
+                id = ids[i]
+                if (st[id, "reaped"] == "" || cr[id] == "") continue
+                b = st[id, "booting"]
+                printf "TIME: zerg cycle %d: create=%.1fms unpause=%.1fms ready=%.1fms", i, cr[id],
+                    up[id], st[id, "ready"] - b - cr[id] - up[id]
+                printf " serve=%.1fms destroy=%.1fms total=%.1fms client=%sms\n",
+                    st[id, "exited"] - st[id, "ready"], st[id, "reaped"] - st[id, "exited"],
+                    st[id, "reaped"], cl[id]
+            }
+        }'
+}
+
 only_dom0() { [ "$(xl list | wc -l)" = 2 ]; }
 zerg_domains() { xl list | awk 'NR > 1 && $1 ~ /^zerg-xenharness-/ { print $2 }'; }
 
@@ -78,6 +191,8 @@ zerg_serve_tests() {
         return
     fi
     echo "PASS: zerg-serve-up"
+    log_from=$(($(wc -l </tmp/zerg.log) + 1))
+    : >/tmp/zclient-times
     seen=" "
     distinct=0
     i=1
@@ -105,7 +220,7 @@ zerg_serve_tests() {
             seen="$seen$id "
             distinct=$((distinct + 1))
             echo "PASS: zerg-serve-$i"
-            echo "TIME: zerg serve $i: request=$(ms $t0 $t1)ms"
+            echo "$id $(ms $t0 $t1)" >>/tmp/zclient-times
         fi
         i=$((i + 1))
     done
@@ -120,6 +235,7 @@ zerg_serve_tests() {
         echo "FAIL: zerg-serve-reaped: left behind: $(xl list | awk 'NR > 2 { printf "%s(%s) ", $1, $2 }')"
     fi
     stop_zerg
+    cycle_times "$log_from" $seen
     if [ "$zstatus" = 0 ]; then
         echo "PASS: zerg-serve-stop"
     else
@@ -250,12 +366,26 @@ bad_memory() {
 if [ "${zerg_serve:-0}" = 1 ]; then
     : >/tmp/zerg.log
     zerg_serve_tests
+    # The burst case fails today: libxl's domain build runs inside libxl_domain_create_new on
+    # the daemon's loop, so 8 concurrent creates stall it for ~1.3 s (measured: a /metrics poll
+    # unanswered within 1 s, zerg_loop_lag_seconds worst in the 0.5-5 s bucket). Until libxl
+    # has its own thread it runs only on request, and says so.
+    if [ "${zerg_burst:-0}" = 1 ]; then
+        metrics_burst
+    else
+        echo "SKIP: zerg-metrics-burst: fails until libxl gets its own thread (loop stalls ~1.3 s" \
+            "under 8 concurrent creates); ZERG_XEN_BURST_TEST=1 runs it"
+    fi
     never_ready
     guest_crash
     orphans
     bad_kernel
     bad_memory
     grep -c 'event=instance' /tmp/zerg.log | sed 's/^/TIME: zerg log lines event=instance: /'
+    # Destroyed domains are released only once gone from libxl_domain_info (or after the bound).
+    echo "TIME: zerg dying domains: released after the bound $(grep -c 'still dying' /tmp/zerg.log)," \
+        "gone_ms max $(sed -n 's/.*event=xen_domain .*gone_ms=\([0-9.]*\).*/\1/p' /tmp/zerg.log |
+            sort -n | tail -n 1)"
 else
     echo "SKIP: zerg-serve: left out by ZERG_XEN_SERVE_TEST=0"
 fi
