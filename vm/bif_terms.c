@@ -5,6 +5,7 @@
 #include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/compare.h"
+#include "vm/hash.h"
 #include "vm/module.h"
 #include "vm/rt.h"
 #include "vm/support/bignum.h"
@@ -591,81 +592,35 @@ term_t bif_erlang_fun_info_2(struct process *p, term_t *args)
 }
 
 /*
- * erlang:phash/2 and phash2/1,2: a portable hash with the documented ranges. The values are not
- * OTP's (make_hash / make_hash2 are not reproduced yet), so structures that expose hash order
- * (sets and dict listed without sorting) order differently from stock erl.
+ * erlang:phash/2 and phash2/1,2: OTP's portable hashes (vm/hash.c), with the ranges of the BIFs:
+ * phash2/1 keeps 27 bits, a Range is 1..2^32, phash is 1-based.
  */
-/* What kind of term t is, independent of where it lives (never pointer bits). */
-static unsigned order_tag_of(term_t t)
+static bool hash_range(term_t range, uint64_t *r)
 {
-    if (is_list(t))
-        return 1;
-    if (is_boxed(t))
-        return 2 | (unsigned)header_subtag(boxed_ptr(t)[0]) << 6;
-    return (unsigned)(t & 0x3F);
-}
-
-static uint64_t hash_term(term_t t, uint64_t h, int depth)
-{
-    h ^= (uint64_t)order_tag_of(t) * 0x9E3779B97F4A7C15ull;
-    h *= 0xff51afd7ed558ccdull;
-    if (depth > 200)
-        return h;
-    if (is_list(t)) {
-        for (; is_list(t); t = CDR(t))
-            h = hash_term(CAR(t), h * 31, depth + 1);
-        return hash_term(t, h, depth + 1);
-    }
-    if (is_immed(t)) {
-        if (is_atom(t)) {
-            size_t n;
-            const char *s = atom_name(t, &n);
-            for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-            return h;
-        }
-        return (h ^ t) * 0xc4ceb9fe1a85ec53ull;
-    }
-    term_t *o = boxed_ptr(t);
-    enum subtag st = header_subtag(o[0]);
-    if (st == SUB_HEAP_BIN || st == SUB_REFC_BIN || st == SUB_SUB_BIN) {
-        struct bitview v = bitview_of(t);
-        for (uint64_t i = 0; i < v.bits; i++)
-            h = (h ^ bitview_bit(&v, i)) * 0x100000001b3ull;
-        return h ^ v.bits;
-    }
-    uint64_t arity = header_arity(o[0]);
-    uint64_t raw = term_raw_words(o[0]);
-    for (uint64_t i = 0; i < arity; i++)
-        h = i < raw ? (h ^ o[1 + i]) * 0x100000001b3ull : hash_term(o[1 + i], h, depth + 1);
-    return h;
-}
-
-static term_t phash(struct process *p, term_t t, term_t range, uint64_t dflt)
-{
-    uint64_t r = dflt;
-    if (range != THE_NON_VALUE) {
-        if (!is_small(range) || small_val(range) < 1 || (uint64_t)small_val(range) > (1ull << 32))
-            return bif_badarg(p);
-        r = (uint64_t)small_val(range);
-    }
-    uint64_t h = hash_term(t, 0x84222325cbf29ce4ull, 0);
-    h ^= h >> 33;
-    return make_small((sterm_t)(h % r));
+    if (!is_small(range) || small_val(range) < 1 || (uint64_t)small_val(range) > (1ull << 32))
+        return false;
+    *r = (uint64_t)small_val(range);
+    return true;
 }
 
 term_t bif_erlang_phash2_1(struct process *p, term_t *args)
 {
-    return phash(p, args[0], THE_NON_VALUE, 1ull << 27);
+    (void)p;
+    return make_small((sterm_t)(term_phash2(args[0]) & ((1u << 27) - 1)));
 }
 term_t bif_erlang_phash2_2(struct process *p, term_t *args)
 {
-    return phash(p, args[0], args[1], 1ull << 27);
+    uint64_t r;
+    if (!hash_range(args[1], &r))
+        return bif_badarg(p);
+    return make_small((sterm_t)(term_phash2(args[0]) % r));
 }
 term_t bif_erlang_phash_2(struct process *p, term_t *args)
 {
-    term_t r = phash(p, args[0], args[1], 1ull << 32);
-    return r == THE_NON_VALUE ? r : make_small(small_val(r) + 1); /* phash is 1-based */
+    uint64_t r;
+    if (!hash_range(args[1], &r))
+        return bif_badarg(p);
+    return make_small((sterm_t)(1 + term_phash(args[0]) % r));
 }
 
 term_t bif_erlang_pid_to_list_1(struct process *p, term_t *args)
