@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 enum rule_kind {
@@ -141,6 +144,104 @@ static const struct rule zvm_rules[] = {
     END,
 };
 
+/* Refused with an errno only when the comparison holds (another rule may allow the rest). */
+#define FAIL_IF(name, e, c0)                                                                       \
+    {                                                                                              \
+        .syscall = name, .kind = RULE_FAIL, .err = e, .ncmp = 1, .cmp = { c0 }                     \
+    }
+
+/* The flags glibc 2.36's pthread_create passes to clone: a thread of this process, nothing else
+ * (no new process, no namespace). */
+#define GLIBC_THREAD_CLONE_FLAGS                                                                   \
+    ((scmp_datum_t)(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |             \
+                    CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID))
+
+/*
+ * "erl": stock OTP 25 beam.smp (Debian's, with the JIT) exec'd directly as configs/erl.json
+ * starts it, serving guest/apps/zerg_web. Found with strace -f over every route of zerg_web and
+ * its failure paths, then checked under every sandbox piece (docs/guest-contract.md, profile
+ * "erl"). On top of "fixture" (whose start-up calls a dynamic glibc makes too):
+ * - threads only: clone3 answers ENOSYS (its flags are behind a pointer a filter cannot read),
+ *   so glibc falls back to clone, allowed with exactly its thread flags; any other clone (the
+ *   fork of erl_child_setup, beam's port-program helper) answers EAGAIN, which beam survives:
+ *   no port programs, no os:cmd, no inet_gethost;
+ * - socket() answers EACCES: kernel's inet_config then takes "nohost" and never resolves a name;
+ *   socketpair only for AF_UNIX (beam makes one for that helper before the fork);
+ * - read-only files under the minimal root (the zvm rules' openat), the JIT's dual mapping
+ *   (memfd_create + ftruncate of that memfd: a file never reachable by path), epoll, timerfd,
+ *   pipes, futex, the schedulers' sched_* and thread names (prctl PR_SET_NAME only);
+ * - socket calls on the descriptors it holds (fds 3 and 4); no bind, connect, listen, accept.
+ */
+static const struct rule erl_rules[] = {
+    /* threads, and the forks answered EAGAIN */
+    FAIL("clone3", ENOSYS),
+    ALLOW_IF("clone", SCMP_A0(SCMP_CMP_EQ, GLIBC_THREAD_CLONE_FLAGS)),
+    FAIL_IF("clone", EAGAIN, SCMP_A0(SCMP_CMP_MASKED_EQ, (scmp_datum_t)CLONE_THREAD, 0)),
+    ALLOW("futex"),
+    ALLOW("exit"),
+    ALLOW("gettid"),
+    ALLOW("tgkill"), /* abort() of a crashing VM, to itself */
+    ALLOW_IF("prctl", SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME)),
+    ALLOW("sched_yield"),
+    ALLOW("sched_getaffinity"),
+    ALLOW("sysinfo"),
+    ALLOW("getcwd"),
+    ALLOW("geteuid"),
+    ALLOW("getegid"),
+    /* signals */
+    ALLOW("rt_sigaction"),
+    ALLOW("rt_sigprocmask"),
+    ALLOW("rt_sigreturn"),
+    ALLOW("sigaltstack"),
+    /* read-only files of /image and the loader's libraries */
+    ALLOW_IF("openat", SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITE_BITS, O_RDONLY)),
+    ALLOW("close"),
+    ALLOW("fstat"),
+    ALLOW("newfstatat"),
+    ALLOW("lseek"),
+    ALLOW("pread64"),
+    ALLOW("readv"),
+    ALLOW("writev"),
+    ALLOW("access"),
+    ALLOW("getdents64"),
+    FAIL("ioctl", ENOTTY), /* isatty() of fds 0-2: never a terminal */
+    ALLOW_IF("fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFL)),
+    ALLOW_IF("fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFL)),
+    /* memory; the JIT's executable mapping is a memfd mapped twice (write and exec views) */
+    ALLOW("mmap"),
+    ALLOW("munmap"),
+    ALLOW("mremap"),
+    ALLOW("madvise"),
+    ALLOW("memfd_create"),
+    ALLOW("ftruncate"),
+    /* clocks and waiting (schedulers, the poll thread, timers) */
+    ALLOW("clock_gettime"),
+    ALLOW("clock_getres"),
+    ALLOW("gettimeofday"),
+    ALLOW("timerfd_create"),
+    ALLOW("timerfd_settime"),
+    ALLOW("epoll_create"),
+    ALLOW("epoll_create1"),
+    ALLOW("epoll_ctl"),
+    ALLOW("epoll_wait"),
+    ALLOW("epoll_pwait"),
+    ALLOW("ppoll"),
+    ALLOW("poll"),
+    ALLOW("pselect6"),
+    ALLOW("pipe2"),
+    /* sockets it holds: fd 3 (the connection) and fd 4 (the control channel) */
+    FAIL("socket", EACCES),
+    ALLOW_IF("socketpair", SCMP_A0(SCMP_CMP_EQ, AF_UNIX)),
+    ALLOW("recvfrom"),
+    ALLOW("sendto"),
+    ALLOW("recvmsg"),
+    ALLOW("sendmsg"),
+    ALLOW("getsockopt"),
+    ALLOW("getsockname"),
+    ALLOW("getpeername"),
+    END,
+};
+
 /* What the sandbox's launcher itself does once the filter is on (see the header). */
 static const struct rule launcher_rules[] = {
     ALLOW("write"),
@@ -156,13 +257,15 @@ struct profile {
 
 static const struct rule *const fixture_lists[] = {fixture_rules, NULL};
 static const struct rule *const zvm_lists[] = {fixture_rules, zvm_rules, NULL};
+static const struct rule *const erl_lists[] = {fixture_rules, erl_rules, NULL};
 
 static const struct profile profiles[] = {
     {"fixture", fixture_lists, 0},
     {"zvm", zvm_lists, 1},
+    {"erl", erl_lists, 1},
 };
 
-const char *const seccomp_profile_names[] = {"fixture", "zvm", NULL};
+const char *const seccomp_profile_names[] = {"fixture", "zvm", "erl", NULL};
 
 static const struct profile *profile_find(const char *name)
 {
@@ -260,7 +363,7 @@ int seccomp_profile_compile(const char *name, int exec_fd, struct sock_fprog *pr
     prog->len = 0;
     const struct profile *p = profile_find(name);
     if (!p) {
-        snprintf(err, errlen, "unknown guest.profile \"%s\" (known: fixture, zvm)",
+        snprintf(err, errlen, "unknown guest.profile \"%s\" (known: fixture, zvm, erl)",
                  name ? name : "");
         goto out;
     }

@@ -1,0 +1,34 @@
+# guest/apps/: Erlang applications served as zerg guests (guest/apps/zerg_web/README.md).
+# zerg_web's modules are compiled by erlc into build/apps/zerg_web/ebin (never committed); its
+# test module into build/apps/zerg_web/test. build/images/erl/ is the image stock erl instances
+# read (configs/erl.json: guest.image), and build/images/erl-vm/beam.smp the VM they exec.
+
+ZERG_WEB_DIR   := guest/apps/zerg_web
+ZERG_WEB_EBIN  := $(BUILD)/apps/zerg_web/ebin
+ZERG_WEB_TESTB := $(BUILD)/apps/zerg_web/test
+ZERG_WEB_BEAMS := $(patsubst $(ZERG_WEB_DIR)/src/%.erl,$(ZERG_WEB_EBIN)/%.beam,\
+                    $(sort $(wildcard $(ZERG_WEB_DIR)/src/*.erl)))
+ZERG_WEB_APP   := $(ZERG_WEB_EBIN)/zerg_web.app
+ZERG_WEB_TESTS := $(patsubst $(ZERG_WEB_DIR)/test/%.erl,$(ZERG_WEB_TESTB)/%.beam,\
+                    $(sort $(wildcard $(ZERG_WEB_DIR)/test/*.erl)))
+ERL_IMAGE      := $(BUILD)/images/erl
+ERL_IMAGE_VM   := $(BUILD)/images/erl-vm/beam.smp
+
+$(ZERG_WEB_EBIN)/%.beam: $(ZERG_WEB_DIR)/src/%.erl | deps-check
+	@mkdir -p $(@D)
+	erlc -Wall -Werror -o $(@D) $<
+$(ZERG_WEB_APP): $(ZERG_WEB_DIR)/src/zerg_web.app.src
+	@mkdir -p $(@D)
+	cp $< $@
+$(ZERG_WEB_TESTB)/%.beam: $(ZERG_WEB_DIR)/test/%.erl | deps-check
+	@mkdir -p $(@D)
+	erlc -Wall -Werror -o $(@D) $<
+
+# One stamp for the image and the VM copy: rebuilt when the app or the script changes.
+$(ERL_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) guest/apps/erl_image.sh | deps-check
+	sh guest/apps/erl_image.sh $(ERL_IMAGE) $(dir $(ERL_IMAGE_VM)) $(ZERG_WEB_EBIN)
+	touch $@
+$(ERL_IMAGE_VM): $(ERL_IMAGE)/.built
+
+EXTRA_ALL += $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ERL_IMAGE)/.built
+EXTRA_TEST += $(ZERG_WEB_TESTS)
