@@ -21,7 +21,8 @@
 
 -define(CONTROL_FD, 4).
 -define(CONNECTION_FD, 3).
--define(CONN_OPTS, [binary, {active, false}, {packet, raw}]).
+%% exit_on_close false: a client that half-closes after its request still gets the answer.
+-define(CONN_OPTS, [binary, {active, false}, {packet, raw}, {exit_on_close, false}]).
 
 -type backend() :: otp | zvm.
 -type control() :: {socket, socket:socket()} | {tcp, gen_tcp:socket()}.
@@ -81,7 +82,9 @@ open_connection(_Backend) ->
 
 %% A socket accepted by the development listener (zerg_web:dev/1).
 -spec from_gen_tcp(gen_tcp:socket()) -> connection().
-from_gen_tcp(S) -> {tcp, S}.
+from_gen_tcp(S) ->
+    ok = inet:setopts(S, [{exit_on_close, false}]),
+    {tcp, S}.
 
 -spec recv(connection(), non_neg_integer(), timeout()) -> {ok, binary()} | {error, term()}.
 recv({tcp, S}, Len, Timeout) -> gen_tcp:recv(S, Len, Timeout).
