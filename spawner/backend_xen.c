@@ -1,12 +1,24 @@
 /*
- * backend_xen: one PV domain per instance, through libxl called directly (no libvirt, no xl),
- * on the spawner's libevent loop. See backend.h for the contract and docs/guest-contract.md for
- * what the guest sees. Written in the order an instance lives:
+ * backend_xen: one PV domain per instance, through libxl called directly (no libvirt, no xl).
+ * See backend.h for the contract and docs/guest-contract.md for what the guest sees.
  *
- *   init      libxl_ctx_alloc; osevent hooks mapping libxl's fds and timeouts onto libevent;
- *             SIGCHLD on libevent, passed to libxl (libxl_sigchld_owner_mainloop), so libxl only
- *             reaps its own children (hotplug scripts) and never the process backend's; one
- *             xenstore connection for the readiness watches
+ * Threads. libxl runs on a thread of its own ("lx") with its own libevent base: building a
+ * domain happens inside libxl_domain_create_new and takes ~200 ms of CPU per domain under TCG,
+ * so on the daemon's loop a burst of 8 creates stalled /metrics for more than a second
+ * (measured: tests/xen zerg-metrics-burst). Every libxl call and every libxl callback happens
+ * on lx (except libxl_domain_info for the orphan check, which uses no events); everything the
+ * spawner sees (its callbacks, xenstore readiness watches, the vchan) happens on the daemon's
+ * loop ("main"). The two talk through two mailboxes (a locked queue and an eventfd). Each
+ * instance has at most one step in flight to lx (`in_lx`), carried by its embedded message, so
+ * the lifecycle needs no allocation; a destroy that comes meanwhile waits (`destroy_wanted`).
+ *
+ * Written in the order an instance lives:
+ *
+ *   init      libxl_ctx_alloc; osevent hooks mapping libxl's fds and timeouts onto lx's base;
+ *             SIGCHLD on the daemon's loop, passed to lx and on to libxl
+ *             (libxl_sigchld_owner_mainloop), so libxl only reaps its own children (hotplug
+ *             scripts) and never the process backend's; one xenstore connection (main) for the
+ *             readiness watches; the lx thread started
  *   create    libxl_domain_create_new, asynchronous (ao_how callback). Parameters go in
  *             c_info.xsdata, which libxl writes in its own creation transaction. The domain is
  *             created paused.
@@ -38,6 +50,8 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,6 +75,29 @@
 
 struct xen_instance;
 LIST_HEAD(xen_instance_list, xen_instance);
+struct zs_backend;
+
+/* A function to run on the other thread, with what it needs. */
+struct xen_msg {
+    TAILQ_ENTRY(xen_msg) link;
+    void (*fn)(struct zs_backend *be, struct xen_msg *m);
+    struct xen_instance *xi; /* lifecycle steps: the message is xi->step */
+    int rc;
+    int type, reason; /* libxl events */
+    uint32_t domid;
+    bool owned;                /* malloc'd: freed after fn ran */
+    struct libxenvchan *vchan; /* readiness: the connected vchan, handed to main */
+};
+TAILQ_HEAD(xen_msg_queue, xen_msg);
+
+/* One direction between the threads: posted under the lock, run by the receiving base. */
+struct mailbox {
+    pthread_mutex_t lock;
+    struct xen_msg_queue queue;
+    int efd;
+    struct event *ev;
+    struct zs_backend *be;
+};
 
 struct zs_backend {
     struct zs_spawner *sp;
@@ -68,11 +105,16 @@ struct zs_backend {
     struct event_base *base;
     libxl_ctx *ctx;
     xentoollog_logger_stdiostream *logger;
+    struct event_base *lx_base; /* libxl's loop, run by the lx thread */
+    pthread_t lx_thread;
+    bool lx_running;
+    struct mailbox to_lx, to_main;
     struct xs_handle *xs;
     struct event *xs_ev;
     struct event *sigchld_ev;
-    struct xen_instance_list live;
-    libxl_osevent_hooks hooks; /* must outlive ctx */
+    struct xen_instance_list live;        /* main */
+    struct xen_instance_list lx_watching; /* lx: readiness watches set */
+    libxl_osevent_hooks hooks;            /* must outlive ctx */
     libxl_event_hooks event_hooks;
     libxl_childproc_hooks child_hooks;
 };
@@ -87,13 +129,16 @@ struct xen_instance {
     libxl_domain_config dcfg;
     uint32_t domid;      /* valid once created */
     bool created;        /* create callback ran with rc 0 */
-    bool creating;       /* create started, callback not yet run */
+    bool in_lx;          /* a step of ours is with the lx thread (creating, unpausing, ...) */
     bool destroying;     /* destroy started */
-    bool destroy_wanted; /* destroy() came while creation was still running */
+    bool destroy_wanted; /* destroy() came while a step was with lx */
+    struct xen_msg step; /* the lifecycle step in flight between the threads */
     bool exited;
-    bool watching_ready;
-    libxl_evgen_domain_death *death;
-    struct event *gone_ev; /* polls a destroyed domain until it is no longer listed */
+    bool watching_ready;              /* lx */
+    LIST_ENTRY(xen_instance) lx_link; /* in be->lx_watching while watching_ready */
+    struct xen_msg ready_msg;         /* lx -> main: readiness seen (apart from the steps) */
+    libxl_evgen_domain_death *death;  /* lx */
+    struct event *gone_ev; /* lx: polls a destroyed domain until it is no longer listed */
     /* monotonic stamps (ns) of the backend's own steps, for the event=xen_domain line */
     uint64_t t_create, t_created, t_unpaused, t_destroy, t_destroyed;
     char ready_path[96];
@@ -108,6 +153,112 @@ struct xen_instance {
 };
 
 static void instance_free(struct xen_instance *xi);
+static void pump(struct xen_instance *xi);
+
+#define SLOW_MS 50 /* a step on the daemon's loop longer than this is logged (event=xen_slow) */
+
+/* Logs `where` when it held the daemon's loop for more than SLOW_MS since `t0`: xenstore round
+ * trips and grant mappings are synchronous, and a loaded xenstored makes them slow. */
+static void note_slow(const char *where, uint64_t t0)
+{
+    uint64_t d = zclock_now_ns() - t0;
+    if (d < (uint64_t)SLOW_MS * 1000000u || !zlog_enabled(ZLOG_INFO))
+        return;
+    struct zlog_line l;
+    zlog_begin(&l, ZLOG_INFO, "xen_slow");
+    zlog_kv_str(&l, "where", where);
+    zlog_kv_ms(&l, "ms", d);
+    zlog_end(&l);
+}
+
+/* --- the mailboxes ------------------------------------------------------------------------ */
+
+static void mailbox_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    struct mailbox *mb = arg;
+    uint64_t n;
+    if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+        zlog_msg(ZLOG_ERROR, "xen", "mailbox read: %s", strerror(errno));
+    struct xen_msg_queue todo = TAILQ_HEAD_INITIALIZER(todo);
+    pthread_mutex_lock(&mb->lock);
+    TAILQ_CONCAT(&todo, &mb->queue, link);
+    pthread_mutex_unlock(&mb->lock);
+    struct xen_msg *m;
+    while ((m = TAILQ_FIRST(&todo)) != NULL) {
+        TAILQ_REMOVE(&todo, m, link);
+        bool owned = m->owned;
+        uint64_t t0 = zclock_now_ns();
+        bool on_main = mb == &mb->be->to_main;
+        m->fn(mb->be, m); /* may free m->xi, and with it a lifecycle message */
+        if (on_main)
+            note_slow("main mailbox step", t0);
+        if (owned)
+            free(m);
+    }
+}
+
+static int mailbox_init(struct mailbox *mb, struct zs_backend *be, struct event_base *base)
+{
+    mb->be = be;
+    TAILQ_INIT(&mb->queue);
+    mb->efd = -1;
+    if (pthread_mutex_init(&mb->lock, NULL) != 0)
+        return -1;
+    mb->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (mb->efd < 0)
+        return -1;
+    mb->ev = event_new(base, mb->efd, EV_READ | EV_PERSIST, mailbox_cb, mb);
+    return mb->ev && event_add(mb->ev, NULL) == 0 ? 0 : -1;
+}
+
+static void mailbox_dispose(struct mailbox *mb)
+{
+    if (!mb->be)
+        return;
+    struct xen_msg *m;
+    while ((m = TAILQ_FIRST(&mb->queue)) != NULL) {
+        TAILQ_REMOVE(&mb->queue, m, link);
+        if (m->owned)
+            free(m);
+    }
+    if (mb->ev)
+        event_free(mb->ev);
+    if (mb->efd >= 0)
+        close(mb->efd);
+    pthread_mutex_destroy(&mb->lock);
+    mb->be = NULL;
+}
+
+static void mailbox_post(struct mailbox *mb, struct xen_msg *m)
+{
+    uint64_t one = 1;
+    pthread_mutex_lock(&mb->lock);
+    TAILQ_INSERT_TAIL(&mb->queue, m, link);
+    pthread_mutex_unlock(&mb->lock);
+    if (write(mb->efd, &one, sizeof one) < 0 && errno != EAGAIN)
+        zlog_msg(ZLOG_ERROR, "xen", "mailbox write: %s", strerror(errno));
+}
+
+/* Sends xi's one lifecycle step to the other thread. */
+static void post_step(struct mailbox *mb, struct xen_instance *xi,
+                      void (*fn)(struct zs_backend *, struct xen_msg *), int rc)
+{
+    xi->step = (struct xen_msg){.fn = fn, .xi = xi, .rc = rc};
+    mailbox_post(mb, &xi->step);
+}
+
+/* A message that is not a lifecycle step (events, orphans, SIGCHLD); false when out of memory. */
+static bool post_new(struct mailbox *mb, void (*fn)(struct zs_backend *, struct xen_msg *),
+                     uint32_t domid, int type, int reason)
+{
+    struct xen_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return false;
+    *m = (struct xen_msg){.fn = fn, .domid = domid, .type = type, .reason = reason, .owned = true};
+    mailbox_post(mb, m);
+    return true;
+}
 
 /* --- libxl's fds and timeouts on libevent ------------------------------------------------- */
 
@@ -150,7 +301,7 @@ static int fd_arm(struct xen_fd_reg *r, short events)
     short ev = poll_to_ev(events);
     if (!ev)
         return 0; /* events == 0 must be accepted: registered, silent */
-    r->ev = event_new(r->be->base, r->fd, ev | EV_PERSIST, fd_cb, r);
+    r->ev = event_new(r->be->lx_base, r->fd, ev | EV_PERSIST, fd_cb, r);
     if (!r->ev || event_add(r->ev, NULL) < 0)
         return ERROR_OSEVENT_REG_FAIL;
     return 0;
@@ -215,7 +366,7 @@ static int hook_timeout_register(void *user, void **reg_out, struct timeval abs,
         return ERROR_OSEVENT_REG_FAIL;
     t->be = user;
     t->for_libxl = for_libxl;
-    t->ev = evtimer_new(t->be->base, timeout_cb, t);
+    t->ev = evtimer_new(t->be->lx_base, timeout_cb, t);
     if (!t->ev) {
         free(t);
         return ERROR_OSEVENT_REG_FAIL;
@@ -247,13 +398,20 @@ static void hook_timeout_deregister(void *user, void *reg)
     (void)reg; /* never called by libxl 4.17 (documented as such) */
 }
 
+static void lx_sigchld(struct zs_backend *be, struct xen_msg *m)
+{
+    (void)m;
+    /* Reaps only libxl's own children; the process backend uses pidfds and waitid(P_PIDFD). */
+    libxl_childproc_sigchld_occurred(be->ctx);
+}
+
 static void sigchld_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
     (void)what;
     struct zs_backend *be = arg;
-    /* Reaps only libxl's own children; the process backend uses pidfds and waitid(P_PIDFD). */
-    libxl_childproc_sigchld_occurred(be->ctx);
+    if (!post_new(&be->to_lx, lx_sigchld, 0, 0, 0))
+        zlog_msg(ZLOG_ERROR, "xen", "out of memory passing SIGCHLD to libxl");
 }
 
 /* --- libxl's events ------------------------------------------------------------------------- */
@@ -287,23 +445,40 @@ static const char *shutdown_reason_text(int reason)
     }
 }
 
-static void on_event(void *user, libxl_event *ev)
+/* main: a libxl event about one of our domains. */
+static void main_event(struct zs_backend *be, struct xen_msg *m)
 {
-    struct zs_backend *be = user;
-    struct xen_instance *xi = find_domid(be, ev->domid);
+    struct xen_instance *xi = find_domid(be, m->domid);
+    /* lx can pass the shutdown on before this loop has read the guest's last bytes and its
+     * vchan close: move them to the proxy first, so its stream ends before the exit. */
+    if (xi && xi->pump && xi->vchan)
+        pump(xi);
     if (xi && !xi->exited) {
-        if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) {
-            int reason = ev->u.domain_shutdown.shutdown_reason;
+        if (m->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) {
+            int reason = m->reason;
             char detail[48];
             snprintf(detail, sizeof detail, "shutdown %s", shutdown_reason_text(reason));
             xi->exited = true;
             zs_backend_exited(xi->inst, reason == LIBXL_SHUTDOWN_REASON_POWEROFF,
                               ZERG_ERR_BOOT_EXIT, detail);
-        } else if (ev->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) {
+        } else if (m->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) {
             xi->exited = true;
             zs_backend_exited(xi->inst, 0, ZERG_ERR_BOOT_EXIT, "domain died");
         }
     }
+}
+
+/* lx: libxl's events go to main, where the instances are. */
+static void on_event(void *user, libxl_event *ev)
+{
+    struct zs_backend *be = user;
+    int reason =
+        ev->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN ? ev->u.domain_shutdown.shutdown_reason : 0;
+    if ((ev->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN ||
+         ev->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) &&
+        !post_new(&be->to_main, main_event, ev->domid, ev->type, reason))
+        zlog_msg(ZLOG_ERROR, "xen", "out of memory passing event %d of domain %u", (int)ev->type,
+                 ev->domid);
     libxl_event_free(be->ctx, ev);
 }
 
@@ -326,6 +501,38 @@ static bool ready_value_ok(const char *v, unsigned len, const char *want)
     return strlen(want) == len && memcmp(v, want, len) == 0;
 }
 
+static void main_ready(struct zs_backend *be, struct xen_msg *m)
+{
+    (void)be;
+    struct xen_instance *xi = m->xi;
+    if (xi->destroying || xi->exited) {
+        if (m->vchan)
+            libxenvchan_close(m->vchan); /* too late: the instance has ended meanwhile */
+        return;
+    }
+    xi->vchan = m->vchan;
+    if (m->rc == 0) {
+        zs_backend_ready(xi->inst);
+    } else {
+        xi->exited = true;
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_BAD_READINESS,
+                          "data/zerg/ready is not the instance id");
+    }
+}
+
+/* lx: stops the readiness watch. */
+static void lx_unwatch_ready(struct xen_instance *xi)
+{
+    if (!xi->watching_ready)
+        return;
+    xs_unwatch(xi->be->xs, xi->ready_path, xi->token);
+    xi->watching_ready = false;
+    LIST_REMOVE(xi, lx_link);
+}
+
+/* lx: the guest wrote data/zerg/ready. Checked, and the vchan connected here too (the guest
+ * publishes it before readiness): both are xenstore round trips, slow while xenstored is busy
+ * with other creations, and the daemon's loop must not wait for them. */
 static void check_ready(struct xen_instance *xi)
 {
     struct zs_backend *be = xi->be;
@@ -335,17 +542,18 @@ static void check_ready(struct xen_instance *xi)
         return; /* the watch fires once at registration, before the guest wrote anything */
     bool ok = ready_value_ok(v, len, xi->id_text);
     free(v);
-    xs_unwatch(be->xs, xi->ready_path, xi->token);
-    xi->watching_ready = false;
+    lx_unwatch_ready(xi);
+    struct libxenvchan *vchan = NULL;
     if (ok) {
-        zs_backend_ready(xi->inst);
-    } else {
-        xi->exited = true;
-        zs_backend_exited(xi->inst, 0, ZERG_ERR_BAD_READINESS,
-                          "data/zerg/ready is not the instance id");
+        char path[96];
+        snprintf(path, sizeof path, XS_HOME "/data/zerg/vchan", xi->domid);
+        vchan = libxenvchan_client_init((xentoollog_logger *)be->logger, (int)xi->domid, path);
     }
+    xi->ready_msg = (struct xen_msg){.fn = main_ready, .xi = xi, .rc = ok ? 0 : 1, .vchan = vchan};
+    mailbox_post(&be->to_main, &xi->ready_msg);
 }
 
+/* lx */
 static void xs_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -355,8 +563,8 @@ static void xs_cb(evutil_socket_t fd, short what, void *arg)
     while ((w = xs_check_watch(be->xs)) != NULL) {
         uint64_t id = strtoull(w[XS_WATCH_TOKEN], NULL, 10);
         struct xen_instance *xi;
-        LIST_FOREACH(xi, &be->live, link)
-        if (xi->id == id && xi->watching_ready) {
+        LIST_FOREACH(xi, &be->lx_watching, lx_link)
+        if (xi->id == id) {
             check_ready(xi);
             break;
         }
@@ -418,14 +626,50 @@ static int build_config(struct xen_instance *xi, const struct zs_create_args *a)
 
 static void start_destroy(struct xen_instance *xi);
 
-static void on_created(libxl_ctx *ctx, int rc, void *user)
+/* main: lx says whether the death watch was set and the domain unpaused. */
+static void main_unpaused(struct zs_backend *be, struct xen_msg *m)
 {
-    (void)ctx;
-    struct xen_instance *xi = user;
-    struct zs_backend *be = xi->be;
+    (void)be;
+    struct xen_instance *xi = m->xi;
+    xi->in_lx = false;
+    if (xi->destroy_wanted) {
+        start_destroy(xi);
+    } else if (m->rc != 0) {
+        xi->exited = true;
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED,
+                          m->rc == 1   ? "readiness watch failed"
+                          : m->rc == 2 ? "death watch failed"
+                                       : "unpause failed");
+    }
+}
+
+/* lx: the readiness watch and the death watch BEFORE unpause (a short-lived guest can be gone
+ * before a later watch exists), then unpause. */
+static void lx_unpause(struct zs_backend *be, struct xen_msg *m)
+{
+    struct xen_instance *xi = m->xi;
+    int rc = 0;
+    if (!xs_watch(be->xs, xi->ready_path, xi->token)) {
+        rc = 1;
+    } else {
+        xi->watching_ready = true;
+        LIST_INSERT_HEAD(&be->lx_watching, xi, lx_link);
+        if (libxl_evenable_domain_death(be->ctx, xi->domid, 0, &xi->death) != 0)
+            rc = 2;
+        else if (libxl_domain_unpause(be->ctx, xi->domid, NULL) != 0)
+            rc = 3;
+    }
+    xi->t_unpaused = zclock_now_ns();
+    post_step(&be->to_main, xi, main_unpaused, rc);
+}
+
+/* main: creation finished (m->rc from libxl). */
+static void main_created(struct zs_backend *be, struct xen_msg *m)
+{
+    struct xen_instance *xi = m->xi;
+    int rc = m->rc;
     char detail[96];
-    xi->creating = false;
-    xi->t_created = zclock_now_ns();
+    xi->in_lx = false;
     if (rc != 0) {
         /* libxl tears a failed creation down itself: nothing of ours is left in Xen. */
         xi->exited = true;
@@ -446,26 +690,33 @@ static void on_created(libxl_ctx *ctx, int rc, void *user)
         start_destroy(xi);
         return;
     }
-    /* Both watches before unpause. */
-    if (libxl_evenable_domain_death(be->ctx, xi->domid, 0, &xi->death) != 0) {
-        xi->exited = true;
-        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "death watch failed");
-        return;
-    }
     snprintf(xi->ready_path, sizeof xi->ready_path, XS_HOME "/data/zerg/ready", xi->domid);
     snprintf(xi->token, sizeof xi->token, "%" PRIu64, xi->id);
-    if (!xs_watch(be->xs, xi->ready_path, xi->token)) {
-        xi->exited = true;
-        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "readiness watch failed");
-        return;
+    xi->in_lx = true;
+    post_step(&be->to_lx, xi, lx_unpause, 0);
+}
+
+/* lx: libxl's creation callback. */
+static void on_created(libxl_ctx *ctx, int rc, void *user)
+{
+    (void)ctx;
+    struct xen_instance *xi = user;
+    xi->t_created = zclock_now_ns();
+    post_step(&xi->be->to_main, xi, main_created, rc);
+}
+
+/* lx: starts the creation. 0 means started, not done; the callback may even run before
+ * libxl_domain_create_new returns. When it refuses, the callback never runs. */
+static void lx_create(struct zs_backend *be, struct xen_msg *m)
+{
+    struct xen_instance *xi = m->xi;
+    libxl_asyncop_how how = {.callback = on_created, .u.for_callback = xi};
+    xi->t_create = zclock_now_ns();
+    int rc = libxl_domain_create_new(be->ctx, &xi->dcfg, &xi->domid, &how, NULL);
+    if (rc != 0) {
+        xi->t_created = zclock_now_ns();
+        post_step(&be->to_main, xi, main_created, rc);
     }
-    xi->watching_ready = true;
-    if (libxl_domain_unpause(be->ctx, xi->domid, NULL) != 0) {
-        xi->exited = true;
-        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "unpause failed");
-        return;
-    }
-    xi->t_unpaused = zclock_now_ns();
 }
 
 static int xen_create(struct zs_backend *be, struct zs_instance *inst,
@@ -499,19 +750,8 @@ static int xen_create(struct zs_backend *be, struct zs_instance *inst,
         return -1;
     }
     LIST_INSERT_HEAD(&be->live, xi, link);
-    xi->creating = true;
-    xi->t_create = zclock_now_ns();
-    libxl_asyncop_how how = {.callback = on_created, .u.for_callback = xi};
-    /* 0 means started, not done; the callback may even run before this returns. */
-    int rc = libxl_domain_create_new(be->ctx, &xi->dcfg, &xi->domid, &how, NULL);
-    if (rc != 0) {
-        LIST_REMOVE(xi, link);
-        libxl_domain_config_dispose(&xi->dcfg);
-        free(xi->prefix);
-        free(xi);
-        snprintf(err, errlen, "libxl_domain_create_new refused: error %d", rc);
-        return -1;
-    }
+    xi->in_lx = true;
+    post_step(&be->to_lx, xi, lx_create, 0);
     *priv = xi;
     return 0;
 }
@@ -609,7 +849,11 @@ static int xen_handoff(struct zs_backend *be, struct zs_instance *inst, void *pr
     char path[96];
     struct bufferevent *pair[2] = {NULL, NULL};
     snprintf(path, sizeof path, XS_HOME "/data/zerg/vchan", xi->domid);
-    xi->vchan = libxenvchan_client_init((xentoollog_logger *)be->logger, (int)xi->domid, path);
+    if (!xi->vchan) { /* connected by lx at readiness; once more here if that failed */
+        uint64_t t0 = zclock_now_ns();
+        xi->vchan = libxenvchan_client_init((xentoollog_logger *)be->logger, (int)xi->domid, path);
+        note_slow("libxenvchan_client_init", t0);
+    }
     if (!xi->vchan)
         return -1;
     if (bufferevent_pair_new(be->base, 0, pair) < 0)
@@ -655,6 +899,30 @@ static void release(struct xen_instance *xi)
     zs_backend_released(inst);
 }
 
+/* main: lx is done with the domain (gone, or the bound passed, or the destroy refused). */
+static void main_release(struct zs_backend *be, struct xen_msg *m)
+{
+    (void)be;
+    struct xen_instance *xi = m->xi;
+    xi->in_lx = false;
+    release(xi);
+}
+
+/* lx: drops what lx holds for the instance and hands it back to main for release. */
+static void lx_finish(struct xen_instance *xi)
+{
+    struct zs_backend *be = xi->be;
+    if (xi->death) {
+        libxl_evdisable_domain_death(be->ctx, xi->death);
+        xi->death = NULL;
+    }
+    if (xi->gone_ev) {
+        event_free(xi->gone_ev);
+        xi->gone_ev = NULL;
+    }
+    post_step(&be->to_main, xi, main_release, 0);
+}
+
 /* True when the domain is no longer listed, or its domid now names another domain. */
 static bool domain_gone(struct xen_instance *xi)
 {
@@ -666,26 +934,28 @@ static bool domain_gone(struct xen_instance *xi)
     return gone;
 }
 
+/* lx: polls a destroyed domain until it is no longer listed, within DYING_WAIT_MS. */
 static void gone_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct xen_instance *xi = arg;
     if (domain_gone(xi)) {
-        release(xi);
+        lx_finish(xi);
         return;
     }
     if (zclock_now_ns() - xi->t_destroyed >= (uint64_t)DYING_WAIT_MS * 1000000u) {
         zlog_msg(ZLOG_WARN, "xen",
                  "domain %u (instance %" PRIu64 ") still dying %d ms after its destroy; released",
                  xi->domid, xi->id, DYING_WAIT_MS);
-        release(xi);
+        lx_finish(xi);
         return;
     }
     struct timeval tv = {0, GONE_POLL_MS * 1000};
     evtimer_add(xi->gone_ev, &tv);
 }
 
+/* lx: libxl's destroy callback. */
 static void on_destroyed(libxl_ctx *ctx, int rc, void *user)
 {
     (void)ctx;
@@ -697,16 +967,35 @@ static void on_destroyed(libxl_ctx *ctx, int rc, void *user)
     /* A destroyed domain lingers as dying until Xen has taken back its memory and every
      * mapping of its pages is gone: release only when it is no longer listed. */
     if (domain_gone(xi))
-        release(xi);
-    else if ((xi->gone_ev = evtimer_new(xi->be->base, gone_cb, xi)) != NULL)
+        lx_finish(xi);
+    else if ((xi->gone_ev = evtimer_new(xi->be->lx_base, gone_cb, xi)) != NULL)
         gone_cb(-1, 0, xi);
     else
-        release(xi);
+        lx_finish(xi);
 }
 
-/* dom0's mappings of the guest's vchan pages keep a destroyed domain dying: drop them first. */
+/* lx: starts the asynchronous destroy. */
+static void lx_destroy(struct zs_backend *be, struct xen_msg *m)
+{
+    struct xen_instance *xi = m->xi;
+    lx_unwatch_ready(xi);
+    libxl_asyncop_how how = {.callback = on_destroyed, .u.for_callback = xi};
+    if (libxl_domain_destroy(be->ctx, xi->domid, &how) != 0) {
+        zlog_msg(ZLOG_ERROR, "xen", "libxl_domain_destroy refused for domain %u", xi->domid);
+        lx_finish(xi);
+    }
+}
+
+/* dom0's mappings of the guest's vchan pages keep a destroyed domain dying: drop them first.
+ * What the guest wrote is moved on and the proxy's side gets its EOF first (a pair end freed
+ * without BEV_FINISHED leaves the other end waiting forever: seen as a client timing out when
+ * the guest's poweroff reached us before its vchan close). */
 static void close_vchan(struct xen_instance *xi)
 {
+    if (xi->pump && xi->vchan)
+        pump(xi); /* frees the pump, with the EOF passed on, if the guest closed its end */
+    if (xi->pump)
+        bufferevent_flush(xi->pump, EV_WRITE, BEV_FINISHED);
     if (xi->vchan_ev) {
         event_free(xi->vchan_ev);
         xi->vchan_ev = NULL;
@@ -728,21 +1017,16 @@ static void start_destroy(struct xen_instance *xi)
         return;
     xi->destroying = true;
     xi->t_destroy = zclock_now_ns();
-    if (xi->watching_ready) {
-        xs_unwatch(be->xs, xi->ready_path, xi->token);
-        xi->watching_ready = false;
-    }
+    uint64_t t0 = zclock_now_ns();
     close_vchan(xi);
+    note_slow("close_vchan", t0);
     if (!xi->created) {
-        /* Creation failed: nothing of ours is left in Xen. Release from the loop. */
+        /* Creation failed: nothing of ours is left in Xen. */
         release(xi);
         return;
     }
-    libxl_asyncop_how how = {.callback = on_destroyed, .u.for_callback = xi};
-    if (libxl_domain_destroy(be->ctx, xi->domid, &how) != 0) {
-        zlog_msg(ZLOG_ERROR, "xen", "libxl_domain_destroy refused for domain %u", xi->domid);
-        release(xi);
-    }
+    xi->in_lx = true;
+    post_step(&be->to_lx, xi, lx_destroy, 0);
 }
 
 static void xen_destroy(struct zs_backend *be, struct zs_instance *inst, void *priv)
@@ -750,14 +1034,15 @@ static void xen_destroy(struct zs_backend *be, struct zs_instance *inst, void *p
     (void)be;
     (void)inst;
     struct xen_instance *xi = priv;
-    if (xi->creating) {
-        /* The create callback decides: destroy what it made as soon as it reports. */
+    if (xi->in_lx) {
+        /* The step's answer decides: destroy what lx made as soon as it reports. */
         xi->destroy_wanted = true;
         return;
     }
     start_destroy(xi);
 }
 
+/* main, or lx's leftovers once the lx thread has ended (dispose). */
 static void instance_free(struct xen_instance *xi)
 {
     struct zs_backend *be = xi->be;
@@ -774,6 +1059,7 @@ static void instance_free(struct xen_instance *xi)
 
 /* --- orphans, description, init, dispose ------------------------------------------------ */
 
+/* lx */
 static void on_orphan_destroyed(libxl_ctx *ctx, int rc, void *user)
 {
     (void)ctx;
@@ -782,11 +1068,19 @@ static void on_orphan_destroyed(libxl_ctx *ctx, int rc, void *user)
              rc == 0 ? "destroyed" : "could not be destroyed");
 }
 
+static void lx_destroy_orphan(struct zs_backend *be, struct xen_msg *m)
+{
+    libxl_asyncop_how how = {.callback = on_orphan_destroyed,
+                             .u.for_callback = (void *)(uintptr_t)m->domid};
+    if (libxl_domain_destroy(be->ctx, m->domid, &how) != 0)
+        zlog_msg(ZLOG_ERROR, "orphan", "libxl_domain_destroy refused for domain %u", m->domid);
+}
+
 /*
  * Destroys a domain an earlier run of this daemon id recorded, if, and only if, a domain with
- * that domid still exists and has that uuid. The destroy is asynchronous like every other libxl
- * operation here: a synchronous one would wait on events that only the (not yet running) loop
- * delivers. It completes once the loop runs.
+ * that domid still exists and has that uuid. The check runs here (libxl_domain_info uses no
+ * events, so main may call it); the destroy is asynchronous on lx like every other libxl
+ * operation: a synchronous one would wait on events that only lx's loop delivers.
  */
 static int xen_destroy_orphan(struct zs_backend *be, const char *record)
 {
@@ -805,9 +1099,7 @@ static int xen_destroy_orphan(struct zs_backend *be, const char *record)
     libxl_dominfo_dispose(&info);
     if (strcmp(now_uuid, uuid_text) != 0)
         return 0; /* the domid was reused by a domain that is not ours */
-    libxl_asyncop_how how = {.callback = on_orphan_destroyed,
-                             .u.for_callback = (void *)(uintptr_t)domid};
-    return libxl_domain_destroy(be->ctx, domid, &how) == 0 ? 1 : -1;
+    return post_new(&be->to_lx, lx_destroy_orphan, domid, 0, 0) ? 1 : -1;
 }
 
 static void xen_describe(struct zs_backend *be, struct zs_instance *inst, void *priv,
@@ -827,23 +1119,46 @@ static void xen_describe(struct zs_backend *be, struct zs_instance *inst, void *
     jsonw_object_end(w);
 }
 
+static void lx_quit(struct zs_backend *be, struct xen_msg *m)
+{
+    (void)m;
+    event_base_loopbreak(be->lx_base);
+}
+
+static void *lx_main(void *arg)
+{
+    struct zs_backend *be = arg;
+    event_base_loop(be->lx_base, EVLOOP_NO_EXIT_ON_EMPTY);
+    return NULL;
+}
+
 static void xen_dispose(struct zs_backend *be)
 {
     if (!be)
         return;
-    /* Destroy what is left. libxl's synchronous calls would wait on events only our loop
-     * delivers, so start the asynchronous destroys and turn the loop here, within a bound. */
+    /* Destroy what is left: start the asynchronous destroys and turn the daemon's loop here
+     * (lx's answers arrive on it), within a bound. */
     struct xen_instance *xi, *next;
     for (xi = LIST_FIRST(&be->live); xi; xi = next) {
         next = LIST_NEXT(xi, link);
-        if (xi->creating)
+        if (xi->in_lx)
             xi->destroy_wanted = true;
         else
             start_destroy(xi); /* may release and free xi at once */
     }
     uint64_t deadline = zclock_now_ns() + (uint64_t)DISPOSE_WAIT_MS * 1000000u;
-    while (!LIST_EMPTY(&be->live) && zclock_now_ns() < deadline)
+    while (be->lx_running && !LIST_EMPTY(&be->live) && zclock_now_ns() < deadline)
         event_base_loop(be->base, EVLOOP_ONCE);
+    if (be->lx_running) {
+        static struct xen_msg quit = {.fn = lx_quit};
+        mailbox_post(&be->to_lx, &quit);
+        pthread_join(be->lx_thread, NULL);
+        be->lx_running = false;
+    }
+    /* lx has ended: what it still held (steps in the mailboxes, death watches, pollers) is
+     * main's to drop now. */
+    mailbox_dispose(&be->to_lx);
+    mailbox_dispose(&be->to_main);
     while (!LIST_EMPTY(&be->live)) {
         xi = LIST_FIRST(&be->live);
         zlog_msg(ZLOG_ERROR, "xen", "domain %u (instance %" PRIu64 ") not destroyed in %d ms",
@@ -859,7 +1174,9 @@ static void xen_dispose(struct zs_backend *be)
     if (be->xs)
         xs_close(be->xs);
     if (be->ctx)
-        libxl_ctx_free(be->ctx);
+        libxl_ctx_free(be->ctx); /* deregisters its fds from lx_base: before freeing it */
+    if (be->lx_base)
+        event_base_free(be->lx_base);
     if (be->logger)
         xtl_logger_destroy((xentoollog_logger *)be->logger);
     free(be);
@@ -877,6 +1194,7 @@ static int xen_init(struct zs_backend **out, struct zs_spawner *sp, const struct
     be->cfg = cfg;
     be->base = base;
     LIST_INIT(&be->live);
+    LIST_INIT(&be->lx_watching);
     if (!cfg->xen.kernel || access(cfg->xen.kernel, R_OK) != 0) {
         snprintf(err, errlen, "xen.kernel %s: %s", cfg->xen.kernel ? cfg->xen.kernel : "(unset)",
                  strerror(errno));
@@ -886,6 +1204,12 @@ static int xen_init(struct zs_backend **out, struct zs_spawner *sp, const struct
     if (!be->logger ||
         libxl_ctx_alloc(&be->ctx, LIBXL_VERSION, 0, (xentoollog_logger *)be->logger) != 0) {
         snprintf(err, errlen, "libxl_ctx_alloc failed (is this a Xen dom0 with xenstored?)");
+        goto fail;
+    }
+    be->lx_base = event_base_new();
+    if (!be->lx_base || mailbox_init(&be->to_lx, be, be->lx_base) < 0 ||
+        mailbox_init(&be->to_main, be, base) < 0) {
+        snprintf(err, errlen, "cannot set up libxl's thread: %s", strerror(errno));
         goto fail;
     }
     be->hooks = (libxl_osevent_hooks){
@@ -915,11 +1239,17 @@ static int xen_init(struct zs_backend **out, struct zs_spawner *sp, const struct
         snprintf(err, errlen, "xs_open: %s", strerror(errno));
         goto fail;
     }
-    be->xs_ev = event_new(base, xs_fileno(be->xs), EV_READ | EV_PERSIST, xs_cb, be);
+    be->xs_ev = event_new(be->lx_base, xs_fileno(be->xs), EV_READ | EV_PERSIST, xs_cb, be);
     if (!be->xs_ev || event_add(be->xs_ev, NULL) < 0) {
         snprintf(err, errlen, "cannot watch xenstore on the loop");
         goto fail;
     }
+    int prc = pthread_create(&be->lx_thread, NULL, lx_main, be);
+    if (prc != 0) {
+        snprintf(err, errlen, "cannot start libxl's thread: %s", strerror(prc));
+        goto fail;
+    }
+    be->lx_running = true;
     *out = be;
     return 0;
 fail:

@@ -16,8 +16,9 @@
 #   ZERG_XEN_CYCLES=N      guest cycles per test (default 5 for test, 50 for bench)
 #   ZERG_XEN_SERVE_TEST=0  leave out the `zerg serve` cases (tests/xen/zerg-serve.dom0-test.sh;
 #                          on by default; when off, a printed and counted SKIP)
-#   ZERG_XEN_BURST_TEST=1  run zerg-metrics-burst (off by default until libxl has its own
-#                          thread: it fails today; when off, a printed and counted SKIP)
+#   ZERG_XEN_BURST_TEST=1  run zerg-metrics-burst (8 concurrent creates while /metrics is
+#                          polled; off by default, flaky under heavy load: docs/xen.md; when
+#                          off, a printed and counted SKIP)
 #
 # Prints the PASS:/FAIL:/SKIP: lines of dom0 (and the harness's own), the measured figures, and
 # closes with "N passed, N failed, N skipped"; exits 1 if anything failed. Any missing tool,

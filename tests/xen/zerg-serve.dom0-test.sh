@@ -92,7 +92,7 @@ lag_summary() {
 # "polls failed max_us" to /tmp/burst-polls when /tmp/burst-done appears.
 metrics_burst() {
     burst_n=8 # not n: wait_for counts with n
-    variant max=$burst_n clients=$burst_n
+    variant max=$burst_n clients=$burst_n boot=60000
     rm -f /tmp/burst-done /tmp/burst-polls
     start_zerg "$zcfg" || { echo "FAIL: zerg-metrics-burst: daemon did not start"; stop_zerg; return; }
     lag_before=$(lag_summary)
@@ -114,7 +114,7 @@ metrics_burst() {
     pids=""
     k=1
     while [ $k -le $burst_n ]; do
-        /zerg/zerg-xen-http-get 8080 / 30000 >/tmp/zburst-$k 2>&1 &
+        /zerg/zerg-xen-http-get 8080 / 60000 >/tmp/zburst-$k 2>&1 &
         pids="$pids $!"
         k=$((k + 1))
     done
@@ -132,11 +132,13 @@ metrics_burst() {
     echo "TIME: zerg metrics burst: $burst_n connections in $(ms $t0 $t1)ms; /metrics polls=$polls" \
         "failed=$failed latency max=$((max_us / 1000)).$(((max_us % 1000) / 100))ms"
     echo "TIME: zerg metrics burst: zerg_loop_lag_seconds before: $lag_before; after: $lag_after"
+    grep 'event=xen_slow' /tmp/zerg.log | tail -n 12 | sed 's/^/TIME: zerg metrics burst: /'
     if [ "$polls" -lt 3 ] || [ "$failed" != 0 ]; then
         echo "FAIL: zerg-metrics-burst: $failed of $polls /metrics polls unanswered within 1 s"
     elif [ "$ok" != $burst_n ] || [ "$ids" != $burst_n ]; then
         echo "FAIL: zerg-metrics-burst: $ok of $burst_n connections answered 200 by $ids distinct instances:" \
             "$(head -n 1 /tmp/zburst-* | tr '\r\n' '  ' | cut -c1-200)"
+        grep -v 'event=http\|state=requested' /tmp/zerg.log | tail -n 60 | sed 's/^/zerg.log: /'
     elif ! only_dom0; then
         echo "FAIL: zerg-metrics-burst: left behind: $(xl list | awk 'NR > 2 { printf "%s(%s) ", $1, $2 }')"
     else
@@ -366,15 +368,14 @@ bad_memory() {
 if [ "${zerg_serve:-0}" = 1 ]; then
     : >/tmp/zerg.log
     zerg_serve_tests
-    # The burst case fails today: libxl's domain build runs inside libxl_domain_create_new on
-    # the daemon's loop, so 8 concurrent creates stall it for ~1.3 s (measured: a /metrics poll
-    # unanswered within 1 s, zerg_loop_lag_seconds worst in the 0.5-5 s bucket). Until libxl
-    # has its own thread it runs only on request, and says so.
+    # Off by default: with libxl on its own thread it passed under load ~5 (every poll answered,
+    # 8 x 200) but failed in a run under load ~6: 4 guests crashed on their own after 10 s and
+    # 2 served clients never saw their stream end (docs/xen.md). ZERG_XEN_BURST_TEST=1 runs it.
     if [ "${zerg_burst:-0}" = 1 ]; then
         metrics_burst
     else
-        echo "SKIP: zerg-metrics-burst: fails until libxl gets its own thread (loop stalls ~1.3 s" \
-            "under 8 concurrent creates); ZERG_XEN_BURST_TEST=1 runs it"
+        echo "SKIP: zerg-metrics-burst: off by default (flaky under heavy load, see docs/xen.md);" \
+            "ZERG_XEN_BURST_TEST=1 runs it"
     fi
     never_ready
     guest_crash
