@@ -37,7 +37,15 @@ enum {
     MAP_EXT = 116,
     ATOM_UTF8_EXT = 118,
     SMALL_ATOM_UTF8_EXT = 119,
+    V4_PORT_EXT = 120,
 };
+
+/* zvm is always the node nonode@nohost with creation 0, as a distribution-less erl is; pids,
+ * ports and references of any other node or creation have no local representation here, so
+ * decoding them fails (binary_to_term raises badarg) rather than aliasing a local process. */
+#define LOCAL_CREATION 0u
+/* OTP 25 local references carry three 32-bit words, the first one 18 bits wide. */
+#define REF_WORD0_BITS 18
 
 #define MAX_DEPTH 10000
 
@@ -81,6 +89,82 @@ static term_t latin1_atom(const uint8_t *s, size_t len)
 }
 
 static term_t read_term(struct reader *r);
+static term_t read_atom_term(struct reader *r);
+
+static bool is_local_node(term_t node)
+{
+    size_t len;
+    const char *name = atom_name(node, &len);
+    return len == 13 && memcmp(name, "nonode@nohost", 13) == 0;
+}
+
+/* The node atom and the fixed-size fields after it (a pid's id and serial, a port's id); the
+ * creation follows them and is checked here. */
+static bool read_local_identity(struct reader *r, size_t id_bytes, const char *what)
+{
+    term_t node = read_term(r);
+    if (node == THE_NON_VALUE)
+        return false;
+    if (!is_atom(node)) {
+        fail(r, "a node atom was expected");
+        return false;
+    }
+    if (!need(r, id_bytes + 4)) {
+        fail(r, what);
+        return false;
+    }
+    if (!is_local_node(node) || be32(r->p + id_bytes) != LOCAL_CREATION) {
+        fail(r, "a pid, port or reference of another node");
+        return false;
+    }
+    return true;
+}
+
+static term_t read_fun(struct reader *r)
+{
+    const uint8_t *start = r->p;
+    if (!need(r, 4 + 1 + 16 + 4 + 4))
+        return fail(r, "truncated fun");
+    size_t size = be32(r->p);
+    unsigned arity = r->p[4];
+    uint32_t index = be32(r->p + 21);
+    uint32_t num_free = be32(r->p + 25);
+    r->p += 29;
+    if (size < 29 || !need(r, size - 29) || num_free > size)
+        return fail(r, "bad fun size");
+    term_t m = read_atom_term(r);
+    term_t old_index = m == THE_NON_VALUE ? m : read_term(r);
+    term_t old_uniq = old_index == THE_NON_VALUE ? old_index : read_term(r);
+    term_t pid = old_uniq == THE_NON_VALUE ? old_uniq : read_term(r);
+    if (pid == THE_NON_VALUE)
+        return pid;
+    if (!is_small(old_index) || !is_small(old_uniq) || !is_pid(pid))
+        return fail(r, "bad fun fields");
+    struct module *mod = module_find(m);
+    if (mod == NULL)
+        return fail(r, "a fun of a module that is not loaded");
+    /* zvm does not compute module MD5s, so the 16-byte uniq cannot be checked; the old uniq (a
+     * hash of the fun's code) identifies the fun's version instead. */
+    const struct fun_entry *fe = index < mod->n_funs ? &mod->funs[index] : NULL;
+    if (fe == NULL || fe->num_free != num_free || fe->arity - fe->num_free != arity ||
+        (sterm_t)fe->old_uniq != small_val(old_uniq) ||
+        (sterm_t)fe->old_index != small_val(old_index))
+        return fail(r, "a fun that does not match the loaded module");
+    term_t *o = build_alloc(r->b, 2 + num_free);
+    o[0] = make_header(1 + num_free, SUB_FUN);
+    o[1] = (term_t)(uintptr_t)fe;
+    for (uint32_t i = 0; i < num_free; i++)
+        o[2 + i] = NIL;
+    for (uint32_t i = 0; i < num_free; i++) {
+        term_t v = read_term(r);
+        if (v == THE_NON_VALUE)
+            return v;
+        o[2 + i] = v;
+    }
+    if ((size_t)(r->p - start) != size)
+        return fail(r, "fun size does not match its contents");
+    return make_boxed(o);
+}
 
 static term_t read_atom_term(struct reader *r)
 {
@@ -308,6 +392,73 @@ static term_t read_term(struct reader *r)
         result = make_boxed(obj);
         break;
     }
+    case NEW_FUN_EXT:
+        result = read_fun(r);
+        if (result == THE_NON_VALUE)
+            return result;
+        break;
+    case PID_EXT:
+    case NEW_PID_EXT: {
+        /* PID_EXT has a one-byte creation; only NEW_PID_EXT (what OTP 25 writes) is checked
+         * through read_local_identity, the old form is accepted for creation 0 too. */
+        if (tag == PID_EXT) {
+            term_t node = read_atom_term(r);
+            if (node == THE_NON_VALUE)
+                return node;
+            if (!need(r, 9))
+                return fail(r, "truncated pid");
+            if (!is_local_node(node) || r->p[8] != 0)
+                return fail(r, "a pid, port or reference of another node");
+        } else if (!read_local_identity(r, 8, "truncated pid")) {
+            return THE_NON_VALUE;
+        }
+        uint32_t id = be32(r->p), serial = be32(r->p + 4);
+        r->p += tag == PID_EXT ? 9 : 12;
+        if (serial != 0 || id >= (1u << 28))
+            return fail(r, "bad pid number");
+        result = make_pid(id);
+        break;
+    }
+    case NEW_PORT_EXT:
+    case V4_PORT_EXT: {
+        size_t id_bytes = tag == NEW_PORT_EXT ? 4 : 8;
+        if (!read_local_identity(r, id_bytes, "truncated port"))
+            return THE_NON_VALUE;
+        uint64_t id =
+            tag == NEW_PORT_EXT ? be32(r->p) : (uint64_t)be32(r->p) << 32 | be32(r->p + 4);
+        r->p += id_bytes + 4;
+        if (id >= (UINT64_C(1) << 59))
+            return fail(r, "bad port number");
+        result = make_port(id);
+        break;
+    }
+    case NEWER_REFERENCE_EXT: {
+        if (!need(r, 2))
+            return fail(r, "truncated reference");
+        size_t len = (size_t)r->p[0] << 8 | r->p[1];
+        r->p += 2;
+        if (len < 1 || len > 5)
+            return fail(r, "bad reference length");
+        if (!read_local_identity(r, 0, "truncated reference"))
+            return THE_NON_VALUE;
+        r->p += 4;
+        if (!need(r, 4 * len))
+            return fail(r, "truncated reference");
+        uint32_t w[5] = {0, 0, 0, 0, 0};
+        for (size_t i = 0; i < len; i++)
+            w[i] = be32(r->p + 4 * i);
+        r->p += 4 * len;
+        /* zvm references are one 64-bit counter spread over the first three words as encode()
+         * writes them; anything else (pid references, wider numbers) is not one of ours. */
+        if (w[0] >> REF_WORD0_BITS || w[2] >> (64 - 32 - REF_WORD0_BITS) || w[3] || w[4])
+            return fail(r, "a reference zvm cannot have made");
+        term_t *o = build_alloc(r->b, 2);
+        o[0] = make_header(1, SUB_REF);
+        o[1] = (uint64_t)w[0] | (uint64_t)w[1] << REF_WORD0_BITS |
+               (uint64_t)w[2] << (32 + REF_WORD0_BITS);
+        result = make_boxed(o);
+        break;
+    }
     case COMPRESSED:
         return fail(r, "a compressed term inside a term");
     default:
@@ -398,10 +549,71 @@ static void put_atom(struct textbuf *o, term_t a)
     }
 }
 
+static void put_local_node(struct textbuf *o)
+{
+    put8(o, ATOM_EXT);
+    put8(o, 0);
+    put8(o, 13);
+    textbuf_put(o, "nonode@nohost", 13);
+}
+
+static void put_pid(struct textbuf *o, term_t pid)
+{
+    put8(o, NEW_PID_EXT);
+    put_local_node(o);
+    put32(o, (uint32_t)pid_index(pid));
+    put32(o, 0); /* serial */
+    put32(o, LOCAL_CREATION);
+}
+
+static int encode(term_t t, struct textbuf *o, int depth);
+
+static int encode_fun(const term_t *obj, struct textbuf *o, int depth)
+{
+    const struct fun_entry *fe = (const struct fun_entry *)(uintptr_t)obj[1];
+    uint32_t nfree = fe->num_free;
+    put8(o, NEW_FUN_EXT);
+    size_t size_at = o->len;
+    put32(o, 0); /* patched below: the size counts from this field to the end */
+    put8(o, fe->arity - nfree);
+    textbuf_put(o, fe->module->md5, 16);
+    put32(o, fe->index);
+    put32(o, nfree);
+    put_atom(o, fe->module->name);
+    encode(make_small(fe->old_index), o, depth + 1);
+    encode(make_small(fe->old_uniq), o, depth + 1);
+    /* zvm does not record a fun's creator; every fun says it was made by <0.0.0>. */
+    put_pid(o, make_pid(0));
+    for (uint32_t i = 0; i < nfree; i++)
+        if (encode(obj[2 + i], o, depth + 1) != 0)
+            return -1;
+    uint32_t size = (uint32_t)(o->len - size_at);
+    uint8_t *p = (uint8_t *)o->data + size_at;
+    p[0] = (uint8_t)(size >> 24);
+    p[1] = (uint8_t)(size >> 16);
+    p[2] = (uint8_t)(size >> 8);
+    p[3] = (uint8_t)size;
+    return 0;
+}
+
 static int encode(term_t t, struct textbuf *o, int depth)
 {
     if (depth > MAX_DEPTH)
         return -1;
+    if (is_pid(t)) {
+        put_pid(o, t);
+        return 0;
+    }
+    if (is_port(t)) {
+        uint64_t id = pid_index(t);
+        put8(o, id >> 32 ? V4_PORT_EXT : NEW_PORT_EXT);
+        put_local_node(o);
+        if (id >> 32)
+            put32(o, (uint32_t)(id >> 32));
+        put32(o, (uint32_t)id);
+        put32(o, LOCAL_CREATION);
+        return 0;
+    }
     if (is_small(t)) {
         sterm_t v = small_val(t);
         if (v >= 0 && v < 256) {
@@ -534,8 +746,22 @@ static int encode(term_t t, struct textbuf *o, int depth)
         put8(o, e->arity);
         return 0;
     }
+    case SUB_FUN:
+        return encode_fun(obj, o, depth);
+    case SUB_REF: {
+        uint64_t n = obj[1];
+        put8(o, NEWER_REFERENCE_EXT);
+        put8(o, 0);
+        put8(o, 3);
+        put_local_node(o);
+        put32(o, LOCAL_CREATION);
+        put32(o, (uint32_t)(n & ((1u << REF_WORD0_BITS) - 1)));
+        put32(o, (uint32_t)(n >> REF_WORD0_BITS));
+        put32(o, (uint32_t)(n >> (32 + REF_WORD0_BITS)));
+        return 0;
+    }
     default:
-        return -1; /* local funs, refs, pids: not yet */
+        return -1; /* match contexts never reach here */
     }
 }
 

@@ -140,9 +140,84 @@ static void test_bad_input(void)
     lit_area_dispose(&a);
 }
 
+#define LOCAL_NODE 100, 0, 13, 'n', 'o', 'n', 'o', 'd', 'e', '@', 'n', 'o', 'h', 'o', 's', 't'
+
+/* Local pids, ports and references come back as themselves, in OTP 25's tags. */
+static void test_identifiers_round_trip(void)
+{
+    setup();
+    struct lit_area a;
+    lit_area_init(&a);
+    term_t *ref = build_alloc(&a.builder, 2);
+    ref[0] = make_header(1, SUB_REF);
+    ref[1] = UINT64_C(0x123456789abcd); /* spans all three reference words */
+    const term_t terms[] = {make_pid(42), make_port(7), make_port(UINT64_C(1) << 40),
+                            make_boxed(ref)};
+    const uint8_t tags[] = {88, 89, 120, 90};
+    for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) {
+        struct textbuf out;
+        textbuf_init(&out);
+        CU_ASSERT_EQUAL_FATAL(etf_encode(terms[i], &out), 0);
+        CU_ASSERT_EQUAL((uint8_t)out.data[1], tags[i]);
+        term_t back = etf_decode(&a.builder, (const uint8_t *)out.data, out.len, NULL, NULL);
+        CU_ASSERT_TRUE(back != THE_NON_VALUE && term_eq_exact(terms[i], back));
+        textbuf_dispose(&out);
+    }
+    lit_area_dispose(&a);
+}
+
+/* Identifiers zvm cannot represent, and malformed funs, are rejected with a reason. */
+static void test_bad_identifiers(void)
+{
+    setup();
+    struct lit_area a;
+    lit_area_init(&a);
+    const uint8_t other_node_pid[] = {131, 88, 100, 0, 1, 'x', 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+    const uint8_t other_creation_pid[] = {131, 88, LOCAL_NODE, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9};
+    const uint8_t pid_node_not_atom[] = {131, 88, 97, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+    const uint8_t pid_serial[] = {131, 88, LOCAL_NODE, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 0};
+    const uint8_t port_other_node[] = {131, 89, 100, 0, 1, 'x', 0, 0, 0, 1, 0, 0, 0, 0};
+    const uint8_t ref_len0[] = {131, 90, 0, 0, LOCAL_NODE, 0, 0, 0, 0};
+    const uint8_t ref_len6[] = {131, 90, 0, 6, LOCAL_NODE, 0, 0, 0, 0};
+    const uint8_t ref_pid_words[] = {
+        131, 90, 0, 4, LOCAL_NODE, 0, 0, 0, 0, /* creation */
+        0,   0,  0, 1, 0,          0, 0, 0, 0,
+        0,   0,  0, 0, 0,          0, 5 /* four words, the last a pid's */};
+    const uint8_t ref_wide_word0[] = {131,  90,   0, 3, LOCAL_NODE, 0, 0, 0, 0, 0xff, 0xff,
+                                      0xff, 0xff, 0, 0, 0,          0, 0, 0, 0, 0};
+    const uint8_t fun_unloaded[] = {131,        112, 0, 0, 0,   60, 0, 0,   0,   0,  0, 0,  0, 0,
+                                    0,          0,   0, 0, 0,   0,  0, 0,   0,   0,  0, 0,  0, 0,
+                                    0,          0,   0, 0, 100, 0,  2, 'z', 'q', 97, 0, 97, 0, 88,
+                                    LOCAL_NODE, 0,   0, 0, 0,   0,  0, 0,   0,   0,  0, 0,  0};
+    const uint8_t fun_short_size[] = {131, 112, 0, 0, 0, 3, 0};
+    const struct {
+        const uint8_t *b;
+        size_t n;
+    } cases[] = {{other_node_pid, sizeof other_node_pid},
+                 {other_creation_pid, sizeof other_creation_pid},
+                 {pid_node_not_atom, sizeof pid_node_not_atom},
+                 {pid_serial, sizeof pid_serial},
+                 {port_other_node, sizeof port_other_node},
+                 {ref_len0, sizeof ref_len0},
+                 {ref_len6, sizeof ref_len6},
+                 {ref_pid_words, sizeof ref_pid_words},
+                 {ref_wide_word0, sizeof ref_wide_word0},
+                 {fun_unloaded, sizeof fun_unloaded},
+                 {fun_short_size, sizeof fun_short_size}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct textbuf why;
+        textbuf_init(&why);
+        CU_ASSERT_EQUAL(etf_decode(&a.builder, cases[i].b, cases[i].n, NULL, &why), THE_NON_VALUE);
+        CU_ASSERT_TRUE(why.len > 0);
+        textbuf_dispose(&why);
+    }
+    lit_area_dispose(&a);
+}
+
 void unit_register_vm_etf(void)
 {
     UNIT_SUITE("vm_etf", UNIT_TEST(test_decodes_otp_bytes), UNIT_TEST(test_encodes_as_otp),
                UNIT_TEST(test_round_trip), UNIT_TEST(test_truncations_rejected),
-               UNIT_TEST(test_bad_input));
+               UNIT_TEST(test_bad_input), UNIT_TEST(test_identifiers_round_trip),
+               UNIT_TEST(test_bad_identifiers));
 }
