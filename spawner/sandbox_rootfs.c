@@ -460,6 +460,13 @@ int rootfs_enter(const struct rootfs_plan *plan)
             goto out;
         }
     }
+    /* /dev/null as an empty read-only regular file, not the device: stock erts opens it at
+     * start and retries for ever if it cannot; it reads as empty and cannot be written. */
+    if ((mkdirat(root, "dev", 0755) < 0 && errno != EEXIST) ||
+        (mknodat(root, "dev/null", S_IFREG | 0444, 0) < 0 && errno != EEXIST)) {
+        e = errno_or(EINVAL);
+        goto out;
+    }
     /* Read-only twice: the mount, and the tmpfs itself (its superblock). */
     struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     if (mount_setattr(root, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0 ||
