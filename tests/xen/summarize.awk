@@ -1,5 +1,5 @@
 # summarize: p50/p90 per phase of the "TIME: <kind> cycle N: phase=12.3ms ..." lines that the
-# dom0 tests print (kind: xl, libxl). Nearest-rank percentiles over the cycles that passed.
+# dom0 tests print (kind: xl, libxl, zerg). Nearest-rank percentiles over the cycles that passed.
 # Prints one table: a row per phase, two columns (p50, p90) per kind, and the cycle counts.
 /^TIME: [a-z]+ cycle [0-9]+: / {
     kind = $2

@@ -202,10 +202,13 @@ zerg_serve_tests() {
         t0=$(now)
         if ! /zerg/zerg-xen-http-get 8080 / 15000 >/tmp/zhead-$i 2>/tmp/zerr-$i; then
             echo "FAIL: zerg-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zerr-$i | cut -c1-160)"
-            # The daemon's and the guest's own account of it, for the serial log.
-            if [ $i = 1 ]; then
-                tail -n 25 /tmp/zerg.log | sed 's/^/zerg.log: /'
-                cat "$consoles"/guest-zerg-xenharness-*.log 2>/dev/null | sed 's/^/guest: /'
+            # The daemon's and the guest's own account of the first failure, for the serial
+            # log (a fresh daemon: instance id i is connection i).
+            if [ -z "${dumped:-}" ]; then
+                dumped=1
+                grep "id=$i " /tmp/zerg.log | sed 's/^/zerg.log: /'
+                tail -n 5 /tmp/zerg.log | sed 's/^/zerg.log (last): /'
+                sed 's/^/guest: /' "$consoles/guest-zerg-xenharness-$i.log" 2>/dev/null
             fi
             i=$((i + 1))
             continue
