@@ -98,7 +98,5 @@ void zs_backend_released(struct zs_instance *inst);
 void zs_backend_record(struct zs_instance *inst, const char *record);
 /* Count an error the backend saw (e.g. GUEST_LOG_DROPPED). */
 void zs_backend_count_error(struct zs_instance *inst, enum zerg_error_kind kind, uint64_t n);
-/* Append a structured log line about the instance (guest output, sandbox refusals). */
-uint64_t zs_backend_instance_id(const struct zs_instance *inst);
 
 #endif

@@ -120,11 +120,6 @@ uint64_t zs_instance_id(const struct zs_instance *inst)
     return inst->id;
 }
 
-uint64_t zs_backend_instance_id(const struct zs_instance *inst)
-{
-    return inst->id;
-}
-
 enum zs_state zs_instance_state(const struct zs_instance *inst)
 {
     return inst->state;
