@@ -84,14 +84,15 @@ term_t bif_ets_new_2(struct process *p, term_t *args)
         return bif_badarg(p);
     enum ets_type type = ETS_SET;
     enum ets_access access = ETS_PROTECTED;
-    bool named = false, compressed = false, rc = false, wc = false, dc = false;
+    bool named = false, compressed = false, rc = false;
+    term_t wc = ATOM_false, dc = THE_NON_VALUE; /* dc: as given, if given */
     unsigned keypos = 1;
     term_t heir = ATOM_none, heir_data = THE_NON_VALUE;
     term_t l = args[1];
     for (; is_list(l); l = CDR(l)) {
         term_t o = CAR(l);
         if (o == ATOM_set)
-            type = ETS_SET;
+            ; /* the default, and it never overrides another type (OTP 25: [bag, set] is a bag) */
         else if (o == ATOM_ordered_set)
             type = ETS_ORDERED_SET;
         else if (o == ATOM_bag)
@@ -118,9 +119,9 @@ term_t bif_ets_new_2(struct process *p, term_t *args)
             else if (k == ATOM_read_concurrency && is_b)
                 rc = v == ATOM_true;
             else if (k == ATOM_write_concurrency && (is_b || v == ATOM_auto))
-                wc = v != ATOM_false;
+                wc = v;
             else if (k == ATOM_decentralized_counters && is_b)
-                dc = v == ATOM_true;
+                dc = v;
             else
                 return bif_badarg(p);
         } else if (is_tuple(o) && tuple_arity(o) == 3 && tuple_elems(o)[0] == ATOM_heir &&
@@ -138,7 +139,11 @@ term_t bif_ets_new_2(struct process *p, term_t *args)
     t->compressed = compressed;
     t->read_concurrency = rc;
     t->write_concurrency = wc;
-    t->decentralized_counters = dc;
+    /* As OTP 25 reports it (measured): only with write_concurrency, and by default for an
+     * ordered_set or with {write_concurrency, auto}. */
+    t->decentralized_counters =
+        wc != ATOM_false &&
+        (dc == ATOM_true || (dc == THE_NON_VALUE && (type == ETS_ORDERED_SET || wc == ATOM_auto)));
     t->heir = heir;
     if (heir_data != THE_NON_VALUE)
         t->heir_data = ets_obj_new(heir_data);
@@ -171,14 +176,29 @@ static bool check_objects(const struct ets_table *t, term_t arg, size_t *n)
     return true;
 }
 
-static void insert_all(struct ets_table *t, term_t arg)
+/*
+ * Inserts an object or a list of `n` objects. OTP 25 inserts a list into a bag from its last
+ * element to its first (measured: [{a,1},{a,2}] then looks up as [{a,2},{a,1}]), and lookup/2
+ * shows that order, so zvm does the same; the other types take the list in order.
+ */
+static void insert_all(struct ets_table *t, term_t arg, size_t n)
 {
     if (is_tuple(arg)) {
         ets_insert(t, ets_obj_new(arg));
         return;
     }
+    if (t->type != ETS_BAG) {
+        for (term_t l = arg; is_list(l); l = CDR(l))
+            ets_insert(t, ets_obj_new(CAR(l)));
+        return;
+    }
+    term_t *objs = rt_alloc((n ? n : 1) * sizeof *objs);
+    size_t i = 0;
     for (term_t l = arg; is_list(l); l = CDR(l))
-        ets_insert(t, ets_obj_new(CAR(l)));
+        objs[i++] = CAR(l);
+    while (i > 0)
+        ets_insert(t, ets_obj_new(objs[--i]));
+    rt_free(objs);
 }
 
 term_t bif_ets_insert_2(struct process *p, term_t *args)
@@ -187,7 +207,7 @@ term_t bif_ets_insert_2(struct process *p, term_t *args)
     size_t n;
     if (!t || !check_objects(t, args[1], &n))
         return bif_badarg(p);
-    insert_all(t, args[1]);
+    insert_all(t, args[1], n);
     return ATOM_true;
 }
 
@@ -205,7 +225,7 @@ term_t bif_ets_insert_new_2(struct process *p, term_t *args)
             if (ets_lookup(t, tuple_elems(CAR(l))[t->keypos - 1]))
                 return ATOM_false;
     }
-    insert_all(t, args[1]);
+    insert_all(t, args[1], n);
     return ATOM_true;
 }
 
@@ -589,7 +609,7 @@ static term_t info_item(struct process *p, const struct ets_table *t, term_t ite
     case ATOM_read_concurrency:
         return make_bool(t->read_concurrency);
     case ATOM_write_concurrency:
-        return make_bool(t->write_concurrency);
+        return t->write_concurrency;
     case ATOM_compressed:
         return make_bool(t->compressed);
     case ATOM_memory: {
@@ -710,10 +730,23 @@ term_t bif_ets_give_away_3(struct process *p, term_t *args)
     return ATOM_true;
 }
 
-/* {heir, none} or {heir, Pid, Data}, alone or in a list. */
-static bool set_heir(struct ets_table *t, term_t o, bool apply)
+/* {heir, none}, {heir, Pid, Data} or {protection, P}. */
+static bool set_option(struct ets_table *t, term_t o, bool apply)
 {
-    if (!is_tuple(o) || tuple_elems(o)[0] != ATOM_heir)
+    if (!is_tuple(o) || tuple_arity(o) < 2)
+        return false;
+    if (tuple_arity(o) == 2 && tuple_elems(o)[0] == ATOM_protection) {
+        term_t v = tuple_elems(o)[1];
+        enum ets_access a = v == ATOM_public      ? ETS_PUBLIC
+                            : v == ATOM_protected ? ETS_PROTECTED
+                                                  : ETS_PRIVATE;
+        if (v != ATOM_public && v != ATOM_protected && v != ATOM_private)
+            return false;
+        if (apply)
+            t->access = a;
+        return true;
+    }
+    if (tuple_elems(o)[0] != ATOM_heir)
         return false;
     if (tuple_arity(o) == 2 && tuple_elems(o)[1] == ATOM_none) {
         if (apply) {
@@ -743,10 +776,10 @@ term_t bif_ets_setopts_2(struct process *p, term_t *args)
     if (!list_len(opts, &n))
         return bif_badarg(p);
     for (term_t l = opts; is_list(l); l = CDR(l))
-        if (!set_heir(t, CAR(l), false))
+        if (!set_option(t, CAR(l), false))
             return bif_badarg(p);
     for (term_t l = opts; is_list(l); l = CDR(l))
-        set_heir(t, CAR(l), true);
+        set_option(t, CAR(l), true);
     return ATOM_true;
 }
 

@@ -54,11 +54,12 @@ struct ets_table {
     term_t owner;    /* a pid */
     term_t heir;     /* a pid or ATOM_none */
     struct ets_obj *heir_data;
-    bool compressed, read_concurrency, write_concurrency, decentralized_counters;
-    uint64_t fixes; /* safe_fixtable(T, true) not yet undone */
-    term_t fixer;   /* the pid that fixed it */
-    size_t size;    /* objects */
-    size_t words;   /* words of stored terms (for info(memory)) */
+    bool compressed, read_concurrency, decentralized_counters;
+    term_t write_concurrency; /* true, false or auto */
+    uint64_t fixes;           /* safe_fixtable(T, true) not yet undone */
+    term_t fixer;             /* the pid that fixed it */
+    size_t size;              /* objects */
+    size_t words;             /* words of stored terms (for info(memory)) */
     struct ets_obj **buckets;
     size_t n_buckets; /* a power of two */
     struct ets_obj *root;

@@ -6,9 +6,11 @@
  * against the stored object in place (exact equality, as Erlang patterns). Guards and bodies are
  * expressions: variables, '$_' (the object), '$$' (the bound variables in number order),
  * constants, {const, T}, {{...}} (a tuple), lists and maps built from expressions, and calls of
- * the guard functions in `fns` below. A variable the head does not bind, an unknown function or
- * a tuple of any other shape makes the spec invalid (badarg, as OTP). At run time a guard that
- * fails or is not `true` rejects the clause; a body that fails gives the atom 'EXIT'.
+ * the guard functions in `fns` below (OTP 25's list: is_boolean, is_bitstring, tuple_size and
+ * is_function/2 are not in it, and erl rejects them too). A variable the head does not bind, an
+ * unknown function or a tuple of any other shape makes the spec invalid (badarg, as OTP). At run
+ * time a guard that fails or is not `true` rejects the clause; a body that fails gives the atom
+ * 'EXIT'.
  *
  * The spec's own term is referenced, not copied: a compiled spec lives within one BIF call,
  * during which the caller's heap does not move.
@@ -74,10 +76,7 @@ static const struct fn fns[] = {
     {"is_tuple", 1, K_BIF, OP_NONE, bif_erlang_is_tuple_1},
     {"is_map", 1, K_BIF, OP_NONE, bif_erlang_is_map_1},
     {"is_binary", 1, K_BIF, OP_NONE, bif_erlang_is_binary_1},
-    {"is_bitstring", 1, K_BIF, OP_NONE, bif_erlang_is_bitstring_1},
-    {"is_boolean", 1, K_BIF, OP_NONE, bif_erlang_is_boolean_1},
     {"is_function", 1, K_BIF, OP_NONE, bif_erlang_is_function_1},
-    {"is_function", 2, K_BIF, OP_NONE, bif_erlang_is_function_2},
     {"is_record", 3, K_BIF, OP_NONE, bif_erlang_is_record_3},
     {"is_map_key", 2, K_BIF, OP_NONE, bif_erlang_is_map_key_2},
     {"map_get", 2, K_BIF, OP_NONE, bif_erlang_map_get_2},
@@ -87,7 +86,6 @@ static const struct fn fns[] = {
     {"tl", 1, K_BIF, OP_NONE, bif_erlang_tl_1},
     {"length", 1, K_BIF, OP_NONE, bif_erlang_length_1},
     {"size", 1, K_BIF, OP_NONE, bif_erlang_size_1},
-    {"tuple_size", 1, K_BIF, OP_NONE, bif_erlang_tuple_size_1},
     {"byte_size", 1, K_BIF, OP_NONE, bif_erlang_byte_size_1},
     {"bit_size", 1, K_BIF, OP_NONE, bif_erlang_bit_size_1},
     {"binary_part", 2, K_BIF, OP_NONE, bif_erlang_binary_part_2},
@@ -286,8 +284,6 @@ static struct node *compile_expr(struct ets_ms *ms, const struct clause *c, term
             return new_node(ms, N_ALL_OBJ, 0);
         if (e == ATOM_dollar_dollar)
             return new_node(ms, N_ALL_VARS, 0);
-        if (e == ATOM_underscore)
-            return NULL;
         if (var_number(e) >= 0) {
             int s = var_slot(c, e);
             if (s < 0)
