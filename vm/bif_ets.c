@@ -152,8 +152,9 @@ term_t bif_ets_new_2(struct process *p, term_t *args)
 
 term_t bif_ets_delete_1(struct process *p, term_t *args)
 {
+    /* write access is enough, as OTP's: anyone may delete a public table */
     struct ets_table *t = tab_get(p, args[0], NEED_WRITE);
-    if (!t || t->owner != make_pid(p->id))
+    if (!t)
         return bif_badarg(p);
     ets_table_delete(t);
     return ATOM_true;
@@ -704,7 +705,7 @@ term_t bif_ets_all_0(struct process *p, term_t *args)
 term_t bif_ets_rename_2(struct process *p, term_t *args)
 {
     struct ets_table *t = tab_get(p, args[0], NEED_WRITE);
-    if (!t || !is_atom(args[1]) || t->owner != make_pid(p->id))
+    if (!t || !is_atom(args[1]))
         return bif_badarg(p);
     if (t->named) {
         struct ets_table *other = ets_table_by_name(args[1]);
