@@ -9,6 +9,7 @@
 #include "vm/heap.h"
 #include "vm/platform.h"
 #include "vm/process.h"
+#include "vm/sched.h"
 #include "vm/rt.h"
 
 /* --- objects: a deep copy into one exact-size allocation ------------------------------------ */
@@ -156,14 +157,14 @@ struct ets_table *ets_table_at(size_t i)
     return i < n_tables ? tables[i] : NULL;
 }
 
-static struct ets_sched_ops sched_ops;
+static struct ets_sched_ops sched_ops = {.lookup = sched_lookup, .deliver = sched_deliver};
 
 void ets_set_sched_ops(const struct ets_sched_ops *ops)
 {
     if (ops)
         sched_ops = *ops;
     else
-        sched_ops = (struct ets_sched_ops){0};
+        sched_ops = (struct ets_sched_ops){.lookup = sched_lookup, .deliver = sched_deliver};
 }
 
 struct process *ets_process_lookup(term_t pid)

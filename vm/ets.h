@@ -93,9 +93,9 @@ void ets_process_exited(term_t pid);
 void ets_dispose_all(void);
 
 /*
- * The scheduler's seams (sched.h), installed by the scheduler when it starts: who is alive, and
- * delivery of a message built on the receiver's heap. Without them (part 1: one process) no
- * other process exists, so give_away/3 and a heir cannot receive a table.
+ * Who is alive, and delivery of a message built on the receiver's heap: the scheduler's
+ * sched_lookup() and sched_deliver() (sched.h) unless replaced (unit tests install fakes;
+ * NULL restores the scheduler's).
  */
 struct process;
 struct ets_sched_ops {
@@ -103,7 +103,7 @@ struct ets_sched_ops {
     void (*deliver)(struct process *to, term_t msg);
 };
 void ets_set_sched_ops(const struct ets_sched_ops *ops);
-/* The live process with `pid`, or NULL (always NULL before ets_set_sched_ops()). */
+/* The live process with `pid`, or NULL. */
 struct process *ets_process_lookup(term_t pid);
 /*
  * Makes `to` the owner of `t` and sends it {'ETS-TRANSFER', Tid, From, Data} (Data copied onto

@@ -13,7 +13,8 @@
          t_select_replace/0, t_bad_match_specs/0, t_many_set/0, t_many_ordered/0,
          t_many_bag/0, t_refc_binaries/0, t_stored_terms/0, t_deleted_table/0,
          t_named_tables/0, t_all/0, t_give_away/0, t_safe_fixtable/0, t_delete_all/0,
-         t_keypos/0, t_heir_setopts/0, t_slot/0, t_info_errors/0, t_key_lookups/0]).
+         t_keypos/0, t_heir_setopts/0, t_slot/0, t_info_errors/0, t_key_lookups/0,
+         t_access_between_processes/0, t_give_away_process/0]).
 
 -define(INFO_ITEMS, [type, keypos, protection, named_table, name, size, heir, compressed,
                      read_concurrency, write_concurrency, decentralized_counters, node]).
@@ -669,3 +670,51 @@ t_key_lookups() ->
 
 match_one(I, [{I, _, _}]) -> true;
 match_one(_, _) -> false.
+
+%% Another process's view of private, protected and public tables.
+t_access_between_processes() ->
+    Tabs = [{K, ets:new(x, [K])} || K <- [private, protected, public]],
+    [ets:insert(T, {1, K}) || {K, T} <- Tabs],
+    Self = self(),
+    Pid = spawn(fun() ->
+                        R = [{K, try_(fun() -> ets:lookup(T, 1) end),
+                              try_(fun() -> ets:insert(T, {2, other}) end),
+                              try_(fun() -> lists:sort(ets:select(T, [{'_', [], ['$_']}])) end),
+                              try_(fun() -> ets:info(T, size) end),
+                              try_(fun() -> ets:give_away(T, Self, x) end),
+                              try_(fun() -> ets:setopts(T, {heir, none}) end)}
+                             || {K, T} <- Tabs],
+                        Self ! {self(), R}
+                end),
+    R = receive {Pid, Res} -> Res after 5000 -> timeout end,
+    Sizes = [ets:info(T, size) || {_, T} <- Tabs],
+    [ets:delete(T) || {_, T} <- Tabs],
+    {R, Sizes}.
+
+%% give_away/3 to a live process: it gets {'ETS-TRANSFER', Tab, From, Data} and the table.
+t_give_away_process() ->
+    T = ets:new(x, [protected]),
+    ets:insert(T, {1, a}),
+    Self = self(),
+    Pid = spawn(fun() ->
+                        receive
+                            {'ETS-TRANSFER', Tab, From, Data} ->
+                                Self ! {self(), [Tab =:= T, From =:= Self, Data,
+                                                 ets:info(T, owner) =:= self(),
+                                                 ets:insert(T, {2, b})]}
+                        after 5000 -> Self ! {self(), timeout}
+                        end,
+                        receive {give_back, To} -> ets:give_away(T, To, back) end,
+                        receive stop -> ok end
+                end),
+    R1 = ets:give_away(T, Pid, gift),
+    R2 = receive {Pid, Got} -> Got after 5000 -> timeout end,
+    R3 = try_(fun() -> ets:insert(T, {3, c}) end),
+    R4 = try_(fun() -> ets:give_away(T, Pid, again) end),
+    Pid ! {give_back, self()},
+    R5 = receive {'ETS-TRANSFER', T, Pid, back} -> back after 5000 -> timeout end,
+    R6 = ets:insert(T, {4, d}),
+    Pid ! stop,
+    R = [R1, R2, R3, R4, R5, R6, lists:sort(ets:tab2list(T)), ets:info(T, owner) =:= self()],
+    ets:delete(T),
+    R.

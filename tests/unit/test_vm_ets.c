@@ -156,7 +156,7 @@ static void test_give_away(void)
     setup();
     term_t tab = new_table(&owner, ATOM_protected, ATOM_set);
     term_t args[] = {tab, make_pid(other.id), atom("gift")};
-    /* no scheduler seams: no other process exists */
+    /* the real scheduler (not running here) knows no such process */
     CU_ASSERT_TRUE(is_badarg(&owner, bif_ets_give_away_3(&owner, args)));
     struct ets_sched_ops ops = {.lookup = fake_lookup, .deliver = fake_deliver};
     ets_set_sched_ops(&ops);
