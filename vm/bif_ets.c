@@ -329,22 +329,23 @@ term_t bif_ets_internal_delete_all_2(struct process *p, term_t *args)
 
 /* --- counters and in-place updates --------------------------------------------------------- */
 
-/*
- * Stores `elems` (arity n, the updated object, possibly pointing into `old`) in place of `old`.
- * When only immediates changed (`in_place`), they are written into the stored copy.
- */
-static void store_updated(struct ets_table *t, struct ets_obj *old, term_t *elems, uint64_t n,
-                          struct process *p)
+/* Stores `tuple` (the updated object, built on p's heap) in place of `old`, or inserts it. */
+static void store_updated(struct ets_table *t, struct ets_obj *old, term_t tuple)
 {
-    term_t *el;
-    term_t tuple = build_tuple(&p->builder, n, &el);
-    for (uint64_t i = 0; i < n; i++)
-        el[i] = elems[i];
     struct ets_obj *o = ets_obj_new(tuple);
     if (old)
         ets_replace(t, old, o);
     else
         ets_insert(t, o);
+}
+
+/* A copy of tuple `src` on p's heap, its elements shared (the working object of an update). */
+static term_t working_copy(struct process *p, term_t src)
+{
+    term_t *el;
+    term_t t = build_tuple(&p->builder, tuple_arity(src), &el);
+    memcpy(el, tuple_elems(src), tuple_arity(src) * sizeof(term_t));
+    return t;
 }
 
 struct counter_op {
@@ -385,58 +386,56 @@ static term_t update_counter(struct process *p, term_t *args, term_t deflt)
     size_t n_ops = 1;
     if (many && !list_len(args[2], &n_ops))
         return bif_badarg(p);
-    struct counter_op ops[n_ops ? n_ops : 1];
+    struct counter_op *ops = rt_alloc((n_ops ? n_ops : 1) * sizeof *ops);
+    term_t result = THE_NON_VALUE; /* badarg until everything checked out */
     if (many) {
         size_t i = 0;
         for (term_t l = args[2]; is_list(l); l = CDR(l), i++)
             if (is_integer(CAR(l)) || !parse_counter_op(CAR(l), t->keypos, &ops[i]))
-                return bif_badarg(p);
+                goto out;
     } else if (!parse_counter_op(args[2], t->keypos, &ops[0]))
-        return bif_badarg(p);
+        goto out;
 
     struct ets_obj *old = ets_lookup(t, args[1]);
-    term_t src;
-    if (old)
-        src = old->term;
-    else if (deflt != THE_NON_VALUE && is_object(t, deflt))
-        src = deflt;
-    else
-        return bif_badarg(p);
-    uint64_t arity = tuple_arity(src);
-    term_t elems[arity];
-    memcpy(elems, tuple_elems(src), arity * sizeof(term_t));
+    if (!old && (deflt == THE_NON_VALUE || !is_object(t, deflt)))
+        goto out;
+    term_t work = working_copy(p, old ? old->term : deflt);
+    term_t *elems = tuple_elems(work);
+    uint64_t arity = tuple_arity(work);
     if (!old)
         elems[t->keypos - 1] = args[1];
-    term_t results[n_ops ? n_ops : 1];
+    term_t *vals;
+    term_t values = build_tuple(&p->builder, n_ops, &vals); /* each op's result, in order */
     bool immediates = old != NULL;
     for (size_t i = 0; i < n_ops; i++) {
         struct counter_op *op = &ops[i];
         if (op->pos > arity || !is_integer(elems[op->pos - 1]))
-            return bif_badarg(p);
+            goto out;
         term_t v = arith_add(p, elems[op->pos - 1], op->incr);
-        if (v == THE_NON_VALUE)
-            return THE_NON_VALUE;
         if (op->threshold != THE_NON_VALUE) {
             bool up = term_cmp(op->incr, make_small(0), false) >= 0;
             int c = term_cmp(v, op->threshold, false);
             if ((up && c > 0) || (!up && c < 0))
                 v = op->setvalue;
         }
-        elems[op->pos - 1] = v;
-        results[i] = v;
+        elems[op->pos - 1] = vals[i] = v;
         immediates = immediates && is_immed(v);
     }
     if (immediates) {
         for (size_t i = 0; i < n_ops; i++)
             tuple_elems(old->term)[ops[i].pos - 1] = elems[ops[i].pos - 1];
     } else
-        store_updated(t, old, elems, arity, p);
+        store_updated(t, old, work);
     if (!many)
-        return results[0];
-    term_t l = NIL;
-    for (size_t i = n_ops; i > 0; i--)
-        l = build_cons(&p->builder, results[i - 1], l);
-    return l;
+        result = vals[0];
+    else {
+        result = NIL;
+        for (size_t i = n_ops; i > 0; i--)
+            result = build_cons(&p->builder, tuple_elems(values)[i - 1], result);
+    }
+out:
+    rt_free(ops);
+    return result == THE_NON_VALUE ? bif_badarg(p) : result;
 }
 
 term_t bif_ets_update_counter_3(struct process *p, term_t *args)
@@ -481,11 +480,10 @@ term_t bif_ets_update_element_3(struct process *p, term_t *args)
             tuple_elems(old->term)[small_val(tuple_elems(CAR(l))[0]) - 1] = tuple_elems(CAR(l))[1];
         return ATOM_true;
     }
-    term_t elems[arity];
-    memcpy(elems, tuple_elems(old->term), arity * sizeof(term_t));
+    term_t work = working_copy(p, old->term);
     for (term_t l = spec; is_list(l); l = CDR(l))
-        elems[small_val(tuple_elems(CAR(l))[0]) - 1] = tuple_elems(CAR(l))[1];
-    store_updated(t, old, elems, arity, p);
+        tuple_elems(work)[small_val(tuple_elems(CAR(l))[0]) - 1] = tuple_elems(CAR(l))[1];
+    store_updated(t, old, work);
     return ATOM_true;
 }
 

@@ -555,14 +555,14 @@ static term_t eval(const struct run *r, const struct node *n)
         return t == THE_NON_VALUE ? t : build_cons(b, h, t);
     }
     case N_TUPLE: {
-        term_t vals[n->n ? n->n : 1];
-        for (uint32_t i = 0; i < n->n; i++)
-            if ((vals[i] = eval(r, n->args[i])) == THE_NON_VALUE)
-                return THE_NON_VALUE;
-        term_t *el;
+        term_t *el; /* build_tuple fills with [], so a failure leaves defined words */
         term_t t = build_tuple(b, n->n, &el);
-        for (uint32_t i = 0; i < n->n; i++)
-            el[i] = vals[i];
+        for (uint32_t i = 0; i < n->n; i++) {
+            term_t v = eval(r, n->args[i]);
+            if (v == THE_NON_VALUE)
+                return v;
+            el[i] = v;
+        }
         return t;
     }
     case N_MAP: {
@@ -571,9 +571,12 @@ static term_t eval(const struct run *r, const struct node *n)
         o[1] = n->constant;
         for (uint32_t i = 0; i < n->n; i++)
             o[2 + i] = NIL; /* defined words even if a value fails below */
-        for (uint32_t i = 0; i < n->n; i++)
-            if ((o[2 + i] = eval(r, n->args[i])) == THE_NON_VALUE)
-                return THE_NON_VALUE;
+        for (uint32_t i = 0; i < n->n; i++) {
+            term_t v = eval(r, n->args[i]);
+            if (v == THE_NON_VALUE)
+                return v;
+            o[2 + i] = v;
+        }
         return make_boxed(o);
     }
     case N_CALL:

@@ -14,7 +14,7 @@
          t_many_bag/0, t_refc_binaries/0, t_stored_terms/0, t_deleted_table/0,
          t_named_tables/0, t_all/0, t_give_away/0, t_safe_fixtable/0, t_delete_all/0,
          t_keypos/0, t_heir_setopts/0, t_slot/0, t_info_errors/0, t_key_lookups/0,
-         t_access_between_processes/0, t_give_away_process/0]).
+         t_access_between_processes/0, t_give_away_process/0, t_large_updates/0]).
 
 -define(INFO_ITEMS, [type, keypos, protection, named_table, name, size, heir, compressed,
                      read_concurrency, write_concurrency, decentralized_counters, node]).
@@ -718,3 +718,18 @@ t_give_away_process() ->
     R = [R1, R2, R3, R4, R5, R6, lists:sort(ets:tab2list(T)), ets:info(T, owner) =:= self()],
     ets:delete(T),
     R.
+
+%% Long operation lists and wide objects: nothing of their size goes on the C stack.
+t_large_updates() ->
+    T = ets:new(x, []),
+    Wide = list_to_tuple([k | lists:seq(1, 100000)]),
+    ets:insert(T, Wide),
+    Ops = [{2, 1} || _ <- lists:seq(1, 100000)],
+    R1 = lists:last(ets:update_counter(T, k, Ops)),
+    R2 = ets:update_element(T, k, [{I, {I}} || I <- lists:seq(3, 50000)]),
+    [Obj] = ets:lookup(T, k),
+    R3 = {element(2, Obj), element(3, Obj), element(50000, Obj), element(50001, Obj),
+          tuple_size(Obj)},
+    R4 = length(ets:select(T, [{'_', [], [{{'$_', '$_'}}]}])),
+    ets:delete(T),
+    [R1, R2, R3, R4].
