@@ -43,11 +43,12 @@
  * gets its instance as soon as it is armed), else creates cold (a miss). Taking = the readiness
  * watch, the parameters written in one xenstore transaction (data/zerg/instance among them: the
  * guest waits for it), unpause when paused: then readiness and hand-off as usual. The refill
- * runs on lx like any creation, started after each taken spare is ready (a domain build holds
- * lx for ~200 ms, which would otherwise delay that readiness) and after every release (room
- * under limits.max_instances). A spare that dies or cannot be made is destroyed, counted and
- * replaced, the refill backing off while such losses repeat. Spares are recorded in the state
- * directory (zs_backend_spare_record), and drain() destroys them.
+ * runs on lx like any creation, started once each taken spare has ended (or REFILL_HOLD_MS
+ * after its take: a domain build holds lx and dom0's vCPU for ~200-300 ms under TCG, which would
+ * otherwise lengthen that request) and after every release (room under limits.max_instances). A
+ * spare that dies or cannot be made is destroyed, counted and replaced, the refill backing off
+ * while such losses repeat. Spares are recorded in the state directory (zs_backend_spare_record),
+ * and drain() destroys them.
  *
  * Built only where libxen-dev is installed (ZERG_HAVE_XEN, see spawner/module.mk).
  */
@@ -89,6 +90,7 @@
 #define PARAMS_TRIES    8     /* transaction attempts writing a taken spare's parameters */
 #define BACKOFF_MIN_MS  250   /* the refill's pause after a spare was lost, doubled per loss */
 #define BACKOFF_MAX_MS  30000 /* ... up to this, until a request takes a ready spare */
+#define REFILL_HOLD_MS  1000  /* the refill waits for taken spares to end, this long at most */
 #define PEER_MAX        64
 
 struct xen_instance;
@@ -140,7 +142,8 @@ struct zs_backend {
     bool pool_running;        /* xen.pool_mode "running": spares are unpaused once armed */
     bool draining;            /* drain() or dispose(): no more spares */
     unsigned spares_alive;    /* spares preparing or ready */
-    unsigned takes_waiting;   /* taken spares not yet ready: the refill waits for them */
+    unsigned takes_waiting;   /* taken spares still running: the refill waits for them */
+    uint64_t hold_until;      /* monotonic ns: ... until then at most */
     unsigned loss_streak;     /* spares lost since a request last took a ready one */
     uint64_t fill_not_before; /* monotonic ns: the refill's back-off */
     struct event *pool_ev;    /* the first fill, and a backed-off one */
@@ -186,7 +189,7 @@ struct xen_instance {
     enum zs_spare_state spare_state; /* while a spare */
     enum xen_origin origin;
     bool armed;        /* death watch set (and unpaused in running mode): ready to take */
-    bool holds_refill; /* taken, not yet ready: counted in be->takes_waiting */
+    bool holds_refill; /* taken, not yet ended: counted in be->takes_waiting */
     uint64_t t_take;   /* create() took it */
 };
 
@@ -502,6 +505,13 @@ static void main_event(struct zs_backend *be, struct xen_msg *m)
                                                                 : shutdown_reason_text(m->reason));
         return;
     }
+    bool refill = xi && xi->holds_refill;
+    if (refill) {
+        /* The taken spare has served (or died): lx may build the next one, once its destroy
+         * (posted by the spawner through zs_backend_exited below) is on its way. */
+        xi->holds_refill = false;
+        be->takes_waiting--;
+    }
     if (xi && !xi->exited) {
         if (m->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) {
             int reason = m->reason;
@@ -515,6 +525,8 @@ static void main_event(struct zs_backend *be, struct xen_msg *m)
             zs_backend_exited(xi->inst, 0, ZERG_ERR_BOOT_EXIT, "domain died");
         }
     }
+    if (refill)
+        pool_fill(be); /* xi may be gone by now */
 }
 
 /* lx: libxl's events go to main, where the instances are. */
@@ -552,6 +564,7 @@ static bool ready_value_ok(const char *v, unsigned len, const char *want)
 
 static void main_ready(struct zs_backend *be, struct xen_msg *m)
 {
+    (void)be;
     struct xen_instance *xi = m->xi;
     if (xi->destroying || xi->exited) {
         if (m->vchan)
@@ -559,13 +572,6 @@ static void main_ready(struct zs_backend *be, struct xen_msg *m)
         return;
     }
     xi->vchan = m->vchan;
-    if (xi->holds_refill) {
-        /* Readiness seen: lx may build the next spare now (posted before zs_backend_ready,
-         * which may end the instance). */
-        xi->holds_refill = false;
-        be->takes_waiting--;
-        pool_fill(be);
-    }
     if (m->rc == 0) {
         zs_backend_ready(xi->inst);
     } else {
@@ -889,14 +895,14 @@ static void main_created(struct zs_backend *be, struct xen_msg *m)
     xi->in_lx = false;
     if (rc != 0) {
         /* libxl tears a failed creation down itself: nothing of ours is left in Xen. */
-        if (!xi->inst && !xi->exited) {
+        if (!xi->inst && xi->spare_state != ZS_SPARE_DYING) {
             snprintf(detail, sizeof detail, "libxl_domain_create_new: error %d", rc);
             spare_lost(xi, ZS_SPARE_CREATE_FAILED, detail); /* released at once */
             return;
         }
         xi->exited = true;
-        if (xi->destroy_wanted) {
-            start_destroy(xi); /* the spawner already ended it; just release */
+        if (xi->destroy_wanted || !xi->inst) {
+            start_destroy(xi); /* ended already (the spawner, a drain): just release */
             return;
         }
         snprintf(detail, sizeof detail, "libxl_domain_create_new: error %d", rc);
@@ -1023,6 +1029,7 @@ static int spare_take(struct xen_instance *xi, struct zs_instance *inst,
         be->loss_streak = 0;
     xi->holds_refill = true;
     be->takes_waiting++;
+    be->hold_until = xi->t_take + (uint64_t)REFILL_HOLD_MS * 1000000u;
     if (xi->armed && !xi->in_lx)
         start_assign(xi);
     return 0;
@@ -1053,14 +1060,20 @@ static int xen_create(struct zs_backend *be, struct zs_instance *inst,
 }
 
 /* main: makes spares up to xen.pool_size, within limits.max_instances, unless draining, backing
- * off after losses, or waiting for a taken spare's readiness. */
+ * off after losses, or while a taken spare still runs (within REFILL_HOLD_MS of its take): a
+ * domain build holds lx (readiness, libxl's events) and dom0's one vCPU for ~200-300 ms under
+ * TCG, which measured as a hit's client latency doubled when the refill started at its
+ * readiness (docs/xen.md). */
 static void pool_fill(struct zs_backend *be)
 {
-    if (!be->pool_size || be->draining || be->takes_waiting > 0)
+    if (!be->pool_size || be->draining)
         return;
     uint64_t now = zclock_now_ns();
-    if (now < be->fill_not_before) {
-        struct timeval tv = zclock_ms_to_tv((uint32_t)((be->fill_not_before - now) / 1000000u + 1));
+    uint64_t not_before = be->fill_not_before;
+    if (be->takes_waiting > 0 && be->hold_until > not_before)
+        not_before = be->hold_until;
+    if (now < not_before) {
+        struct timeval tv = zclock_ms_to_tv((uint32_t)((not_before - now) / 1000000u + 1));
         evtimer_add(be->pool_ev, &tv);
         return;
     }

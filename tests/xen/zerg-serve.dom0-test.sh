@@ -20,7 +20,8 @@
 #                         and not a domain it did not create
 #   zerg-bad-kernel       a kernel image that does not exist: a clear error, nothing created
 #   zerg-bad-memory       more memory than the machine has: 502, nothing left half-created
-# The prepared pool (xen.pool_size 2, xen.pool_mode from $pool_mode):
+# The prepared pool (xen.pool_size 2, xen.pool_mode from $pool_mode; in bench mode both modes
+# run, the cases of the running mode named zerg-poolrun-*):
 #   zerg-pool-up          the daemon starts and prepares 2 domains (zerg_pool_domains ready)
 #   zerg-pool-serve-N     with the pool full, connection N is answered 200 by an instance of
 #                         its own
@@ -172,15 +173,18 @@ metrics_burst() {
 # until the domain is no longer listed), total (requested -> reaped), and client: the whole
 # request as the client in dom0 saw it, connect to the end of the answer (/tmp/zclient-times).
 #
-# With kind "pooled" (instances given a prepared domain) the phases are: take (the spare taken,
+# With a kind first (pooled, poolrun: instances given a prepared domain, by xen.pool_mode paused
+# or running) the phases are: take (the spare taken,
 # its readiness watch and parameters written, unpaused when it was paused: assign_ms), ready
 # (from there to readiness seen), serve, destroy, total, client; create is not in the cycle.
 cycle_times() {
     kind=zerg
-    if [ "$1" = pooled ]; then
-        kind=pooled
+    case $1 in
+    [a-z]*)
+        kind=$1
         shift
-    fi
+        ;;
+    esac
     from=$1
     shift
     tail -n +"$from" /tmp/zerg.log | awk -v want=" $* " -v kind=$kind '
@@ -200,9 +204,9 @@ cycle_times() {
                 id = ids[i]
                 if (st[id, "reaped"] == "" || cr[id] == "") continue
                 b = st[id, "booting"]
-                if (kind == "pooled") {
+                if (kind != "zerg") {
                     if (pool[id] != "hit") continue
-                    printf "TIME: pooled cycle %d: take=%.1fms ready=%.1fms", i, as[id],
+                    printf "TIME: %s cycle %d: take=%.1fms ready=%.1fms", kind, i, as[id],
                         st[id, "ready"] - b - as[id]
                 } else {
                     printf "TIME: zerg cycle %d: create=%.1fms unpause=%.1fms ready=%.1fms", i,
@@ -403,21 +407,29 @@ bad_memory() {
     stop_zerg
 }
 
-# pool_tests: the prepared pool (see the header). Between connections it waits until the pool
-# is full again, so that each connection measures a hit: the client's latency, and the cycle
-# from the request to the reaping of the domain that served it ("TIME: pooled cycle N").
+# pool_tests MODE: the prepared pool (see the header) with xen.pool_mode MODE. Between
+# connections it waits until the pool is full again, so that each connection measures a hit:
+# the client's latency, and the cycle from the request to the reaping of the domain that served
+# it ("TIME: pooled cycle N", or poolrun for the running mode).
 pool_tests() {
+    pmode=$1
+    pk=pooled
+    pc=zerg-pool
+    if [ "$pmode" = running ]; then
+        pk=poolrun
+        pc=zerg-poolrun
+    fi
     pool_n=2
-    variant pool=$pool_n poolmode=${pool_mode:-paused}
+    variant pool=$pool_n poolmode=$pmode
     log_from=$(($(wc -l </tmp/zerg.log) + 1))
     t0=$(now)
     if ! start_zerg "$zcfg"; then
-        echo "FAIL: zerg-pool-up: daemon did not start: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ' | cut -c1-200)"
+        echo "FAIL: $pc-up: daemon did not start: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ' | cut -c1-200)"
         stop_zerg
         return
     fi
     if ! wait_for "pool_ready_is $pool_n" 3000; then
-        echo "FAIL: zerg-pool-up: the pool never held $pool_n ready domains" \
+        echo "FAIL: $pc-up: the pool never held $pool_n ready domains" \
             "($(metric 'zerg_pool_domains{state="ready"}') ready; xl list: $(pool_domains | tr '\n' ' '))"
         stop_zerg
         wait_for only_dom0 1000
@@ -425,10 +437,10 @@ pool_tests() {
     fi
     t1=$(now)
     if [ "$(pool_domains | wc -l)" != $pool_n ]; then
-        echo "FAIL: zerg-pool-up: xl list shows $(pool_domains | wc -l) prepared domains, not $pool_n"
+        echo "FAIL: $pc-up: xl list shows $(pool_domains | wc -l) prepared domains, not $pool_n"
     else
-        echo "PASS: zerg-pool-up"
-        echo "TIME: zerg pool ($pool_mode): $pool_n domains prepared in $(ms $t0 $t1)ms from the daemon's start"
+        echo "PASS: $pc-up"
+        echo "TIME: zerg pool ($pmode): $pool_n domains prepared in $(ms $t0 $t1)ms from the daemon's start"
     fi
     : >/tmp/zclient-times
     seen=" "
@@ -436,26 +448,26 @@ pool_tests() {
     i=1
     while [ $i -le "$cycles" ]; do
         if ! wait_for "pool_ready_is $pool_n" 3000; then
-            echo "FAIL: zerg-pool-serve-$i: the pool did not fill again within 30 s"
+            echo "FAIL: $pc-serve-$i: the pool did not fill again within 30 s"
             i=$((i + 1))
             continue
         fi
         t0=$(now)
         if ! /zerg/zerg-xen-http-get 8080 / 15000 >/tmp/zphead-$i 2>/tmp/zperr-$i; then
-            echo "FAIL: zerg-pool-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zperr-$i | cut -c1-160)"
+            echo "FAIL: $pc-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zperr-$i | cut -c1-160)"
             i=$((i + 1))
             continue
         fi
         t1=$(now)
         id=$(tr -d '\r' </tmp/zphead-$i | sed -n 's/^X-Zerg-Instance: *//p' | head -n 1)
         if ! head -n 1 /tmp/zphead-$i | grep -q '^HTTP/1.1 200 '; then
-            echo "FAIL: zerg-pool-serve-$i: not a 200: $(head -n 1 /tmp/zphead-$i)"
+            echo "FAIL: $pc-serve-$i: not a 200: $(head -n 1 /tmp/zphead-$i)"
         elif [ -z "$id" ] || echo "$seen" | grep -q " $id "; then
-            echo "FAIL: zerg-pool-serve-$i: X-Zerg-Instance '$id' missing or seen before"
+            echo "FAIL: $pc-serve-$i: X-Zerg-Instance '$id' missing or seen before"
         else
             seen="$seen$id "
             served=$((served + 1))
-            echo "PASS: zerg-pool-serve-$i"
+            echo "PASS: $pc-serve-$i"
             echo "$id $(ms $t0 $t1)" >>/tmp/zclient-times
         fi
         i=$((i + 1))
@@ -467,43 +479,43 @@ pool_tests() {
     domids=$(tail -n +"$log_from" /tmp/zerg.log | grep ' event=xen_domain .* pool=hit ' |
         sed -n 's/.* domid=\([0-9]*\) .*/\1/p' | sort -u | wc -l)
     if [ "$hits" != "$cycles" ] || [ "$misses" != 0 ]; then
-        echo "FAIL: zerg-pool-hits: $hits hits and $misses misses for $cycles connections with the pool full"
+        echo "FAIL: $pc-hits: $hits hits and $misses misses for $cycles connections with the pool full"
     elif [ "$domids" != "$served" ]; then
-        echo "FAIL: zerg-pool-hits: $served connections served by $domids distinct domains"
+        echo "FAIL: $pc-hits: $served connections served by $domids distinct domains"
     else
-        echo "PASS: zerg-pool-hits"
+        echo "PASS: $pc-hits"
     fi
     # A prepared domain killed from outside: counted, replaced, and the pool still serves.
     victim=$(pool_domains | head -n 1)
     xl destroy "$victim" 2>/dev/null
     if ! wait_for '[ "$(metric "zerg_pool_failures_total{kind=\"died\"}")" = 1 ]' 1000; then
-        echo "FAIL: zerg-pool-replace: destroying domain $victim from outside was not counted" \
+        echo "FAIL: $pc-replace: destroying domain $victim from outside was not counted" \
             "(zerg_pool_failures_total{kind=\"died\"} = $(metric 'zerg_pool_failures_total{kind="died"}'))"
     elif ! wait_for "pool_ready_is $pool_n && ! pool_domains | grep -qx $victim" 3000; then
-        echo "FAIL: zerg-pool-replace: the pool did not get back to $pool_n ready domains:" \
+        echo "FAIL: $pc-replace: the pool did not get back to $pool_n ready domains:" \
             "$(pool_domains | tr '\n' ' ')"
     elif ! /zerg/zerg-xen-http-get 8080 / 15000 >/tmp/zprep 2>&1 ||
         ! head -n 1 /tmp/zprep | grep -q '^HTTP/1.1 200 '; then
-        echo "FAIL: zerg-pool-replace: no 200 after the replacement: $(head -n 1 /tmp/zprep)"
+        echo "FAIL: $pc-replace: no 200 after the replacement: $(head -n 1 /tmp/zprep)"
     else
-        echo "PASS: zerg-pool-replace"
+        echo "PASS: $pc-replace"
     fi
     stop_zerg
-    cycle_times pooled "$log_from" $seen
+    cycle_times $pk "$log_from" $seen
     if [ "$zstatus" != 0 ]; then
-        echo "FAIL: zerg-pool-stop: exit status $zstatus: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ')"
+        echo "FAIL: $pc-stop: exit status $zstatus: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ')"
     elif ! wait_for only_dom0 300; then
-        echo "FAIL: zerg-pool-stop: left behind after the daemon stopped:" \
+        echo "FAIL: $pc-stop: left behind after the daemon stopped:" \
             "$(xl list | awk 'NR > 2 { printf "%s(%s) ", $1, $2 }')"
     else
-        echo "PASS: zerg-pool-stop"
+        echo "PASS: $pc-stop"
     fi
     wait_for only_dom0 1000
 
     # Orphans: kill -9 with the pool full; a restart without a pool destroys the prepared ones.
-    variant pool=$pool_n poolmode=${pool_mode:-paused}
+    variant pool=$pool_n poolmode=$pmode
     if ! start_zerg "$zcfg" || ! wait_for "pool_ready_is $pool_n" 3000; then
-        echo "FAIL: zerg-pool-orphans: the pool did not fill"
+        echo "FAIL: $pc-orphans: the pool did not fill"
         stop_zerg
         return
     fi
@@ -513,13 +525,13 @@ pool_tests() {
     echo "--- daemon restarted after kill -9 (pool) ---" >>/tmp/zerg.log
     variant pool=0
     if [ -z "$left" ] || [ "$(pool_domains | tr '\n' ' ')" != "$left" ]; then
-        echo "FAIL: zerg-pool-orphans: the prepared domains '$left' did not outlive their daemon"
+        echo "FAIL: $pc-orphans: the prepared domains '$left' did not outlive their daemon"
     elif ! start_zerg "$zcfg"; then
-        echo "FAIL: zerg-pool-orphans: the restarted daemon did not answer"
+        echo "FAIL: $pc-orphans: the restarted daemon did not answer"
     elif ! wait_for '[ -z "$(pool_domains)" ]' 1000; then
-        echo "FAIL: zerg-pool-orphans: the restarted daemon left its prepared domains: $(pool_domains | tr '\n' ' ')"
+        echo "FAIL: $pc-orphans: the restarted daemon left its prepared domains: $(pool_domains | tr '\n' ' ')"
     else
-        echo "PASS: zerg-pool-orphans"
+        echo "PASS: $pc-orphans"
     fi
     stop_zerg
     for d in $(zerg_domains); do xl destroy "$d" 2>/dev/null; done
@@ -543,7 +555,12 @@ if [ "${zerg_serve:-0}" = 1 ]; then
     orphans
     bad_kernel
     bad_memory
-    pool_tests
+    if [ "$mode" = bench ]; then
+        pool_tests paused
+        pool_tests running
+    else
+        pool_tests "${pool_mode:-paused}"
+    fi
     grep -c 'event=instance' /tmp/zerg.log | sed 's/^/TIME: zerg log lines event=instance: /'
     # Destroyed domains are released only once gone from libxl_domain_info (or after the bound).
     echo "TIME: zerg dying domains: released after the bound $(grep -c 'still dying' /tmp/zerg.log)," \
