@@ -485,6 +485,7 @@ pool_tests() {
     else
         echo "PASS: $pc-hits"
     fi
+    cycle_times $pk "$log_from" $seen
     # A prepared domain killed from outside: counted, replaced, and the pool still serves.
     victim=$(pool_domains | head -n 1)
     xl destroy "$victim" 2>/dev/null
@@ -501,7 +502,6 @@ pool_tests() {
         echo "PASS: $pc-replace"
     fi
     stop_zerg
-    cycle_times $pk "$log_from" $seen
     if [ "$zstatus" != 0 ]; then
         echo "FAIL: $pc-stop: exit status $zstatus: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ')"
     elif ! wait_for only_dom0 300; then
