@@ -137,7 +137,8 @@ struct zerg_config {
         char *cmdline;      /* kernel command line, at most 1024 bytes; default "" */
         uint32_t pool_size; /* domains prepared ahead of demand, 0..limits.max_instances and
                                at most 1024; default 0 (none: every domain made on request) */
-        enum zerg_pool_mode pool_mode; /* "paused" | "running" (default: docs/config.md) */
+        enum zerg_pool_mode pool_mode; /* "paused" | "running" (default, measured faster:
+                                          docs/xen.md) */
     } xen;
 };
 

@@ -21,7 +21,7 @@
 #   zerg-bad-kernel       a kernel image that does not exist: a clear error, nothing created
 #   zerg-bad-memory       more memory than the machine has: 502, nothing left half-created
 # The prepared pool (xen.pool_size 2, xen.pool_mode from $pool_mode; in bench mode both modes
-# run, the cases of the running mode named zerg-poolrun-*):
+# run; the cases and cycle times of the running mode are named zerg-poolrun-* and poolrun):
 #   zerg-pool-up          the daemon starts and prepares 2 domains (zerg_pool_domains ready)
 #   zerg-pool-serve-N     with the pool full, connection N is answered 200 by an instance of
 #                         its own
@@ -559,7 +559,7 @@ if [ "${zerg_serve:-0}" = 1 ]; then
         pool_tests paused
         pool_tests running
     else
-        pool_tests "${pool_mode:-paused}"
+        pool_tests "${pool_mode:-running}"
     fi
     grep -c 'event=instance' /tmp/zerg.log | sed 's/^/TIME: zerg log lines event=instance: /'
     # Destroyed domains are released only once gone from libxl_domain_info (or after the bound).
