@@ -945,12 +945,11 @@ static term_t re_run_bif(struct process *p, term_t subject, term_t re, term_t op
         .prog = prog,
         .s = &s,
         .xopts = o.xopts,
-        .match_limit = (o.flags & PF_MATCH_LIMIT) ? (uint64_t)o.match_limit : 0,
+        .match_limit =
+            (o.flags & PF_MATCH_LIMIT) ? (uint64_t)o.match_limit : RE_DEFAULT_MATCH_LIMIT,
         .stack_limit = (o.flags & PF_MATCH_LIMIT_REC) ? (uint64_t)o.match_limit_rec + 1 : 0,
         .ov = ov,
     };
-    if (x.match_limit == 0 && (o.flags & PF_MATCH_LIMIT))
-        x.match_limit = 1; /* {match_limit, 0}: nothing may be tried */
     if (o.flags & PF_GLOBAL) {
         bool crlf = is_tuple(re) ? tuple_elems(re)[3] != make_small(0) : use_crlf(prog);
         if ((size_t)o.offset > s.n)

@@ -66,6 +66,8 @@ enum {
     RE_ERR_BADUTF8_OFFSET = -11,
 };
 
+#define RE_DEFAULT_MATCH_LIMIT 10000000u
+
 struct re_prog;
 
 struct re_error {
@@ -93,8 +95,9 @@ const uint8_t *re_name_at(const struct re_prog *prog, unsigned i, size_t *len, u
  * Matches `prog` against subject[0..len) starting at byte `start`. `ovector` has room for
  * 2 * (re_capture_count() + 1) ints: pairs of start and end offsets, -1 for unset groups.
  * Returns the number of pairs set (the highest set group + 1, as pcre_exec), or a negative
- * RE_* code. `match_limit` bounds the steps (choice points tried); 0 means the default of
- * 10 000 000. `stack_limit` bounds the backtrack stack's entries (0: the default).
+ * RE_* code. `match_limit` bounds the steps (choice points made and resumed) of each start
+ * position, as PCRE's match_limit bounds its match() calls (RE_DEFAULT_MATCH_LIMIT is PCRE's
+ * default). `stack_limit` bounds the backtrack stack's entries (0: the default).
  */
 int re_exec(const struct re_prog *prog, const uint8_t *subject, size_t len, size_t start,
             uint32_t xoptions, uint64_t match_limit, uint64_t stack_limit, int *ovector);

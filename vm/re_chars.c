@@ -50,13 +50,79 @@ static bool cat_other(int k)
     return k >= UC_Cc && k <= UC_Cs;
 }
 
-static bool ascii_alpha(uint32_t c)
+/*
+ * OTP builds PCRE with ISO 8859-1 character tables (erts/emulator/pcre's Latin-1 table): below
+ * 256, these are the classes of the "C" library's Latin-1 locale. Without ucp they decide \d
+ * \s \w and the POSIX classes for every code point below 256 (above it nothing matches them).
+ */
+static bool l1_upper(uint32_t c)
 {
-    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    return (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7);
 }
-static bool ascii_digit(uint32_t c)
+static bool l1_lower(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || c == 0xAA || c == 0xB5 || c == 0xBA ||
+           (c >= 0xDF && c <= 0xFF && c != 0xF7);
+}
+static bool l1_alpha(uint32_t c)
+{
+    return l1_upper(c) || l1_lower(c);
+}
+static bool l1_digit(uint32_t c)
 {
     return c >= '0' && c <= '9';
+}
+static bool l1_space(uint32_t c)
+{
+    return (c >= 9 && c <= 13) || c == ' ';
+}
+static bool l1_graph(uint32_t c)
+{
+    return (c > 32 && c < 127) || (c >= 0xA0 && c <= 0xFF);
+}
+static bool l1_punct(uint32_t c)
+{
+    return l1_graph(c) && !l1_alpha(c) && !l1_digit(c);
+}
+
+/* A POSIX class or escape by the Latin-1 tables. */
+static bool table_test(enum re_prop prop, uint32_t c)
+{
+    if (c > 0xFF)
+        return false;
+    switch (prop) {
+    case PR_DIGIT:
+        return l1_digit(c);
+    case PR_SPACE:
+    case PR_POSIX_SPACE:
+        return l1_space(c);
+    case PR_WORD:
+        return l1_alpha(c) || l1_digit(c) || c == '_';
+    case PR_ALPHA:
+        return l1_alpha(c);
+    case PR_LOWER:
+        return l1_lower(c);
+    case PR_UPPER:
+        return l1_upper(c);
+    case PR_ALNUM:
+        return l1_alpha(c) || l1_digit(c);
+    case PR_ASCII:
+        return true; /* PCRE maps [:ascii:] to print|cntrl: every byte */
+    case PR_BLANK:
+        return c == ' ' || c == '\t';
+    case PR_CNTRL:
+        return c < 32 || (c >= 127 && c < 0xA0);
+    case PR_GRAPH:
+        return l1_graph(c);
+    case PR_PRINT:
+        return c == ' ' || l1_graph(c);
+    case PR_PUNCT:
+        return l1_punct(c);
+    case PR_XDIGIT:
+        return l1_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+    default:
+        return false;
+    }
 }
 
 bool re_is_hspace(uint32_t c)
@@ -72,71 +138,38 @@ bool re_is_vspace(uint32_t c)
 
 bool re_is_digit(uint32_t c, bool ucp)
 {
-    if (c < 128 || !ucp)
-        return ascii_digit(c);
-    return category(c) == UC_Nd;
+    return re_prop_test(PR_DIGIT, c, ucp);
 }
 
 bool re_is_space(uint32_t c, bool ucp)
 {
-    if (c < 128 || !ucp)
-        return (c >= 9 && c <= 13) || c == ' ';
-    return cat_separator(category(c)) || re_is_hspace(c) || re_is_vspace(c);
+    return re_prop_test(PR_SPACE, c, ucp);
 }
 
 bool re_is_word(uint32_t c, bool ucp)
 {
-    if (c < 128 || !ucp)
-        return ascii_alpha(c) || ascii_digit(c) || c == '_';
+    return re_prop_test(PR_WORD, c, ucp);
+}
+
+/* PCRE's graph/print rules under ucp: not separators, not "other" (but most Cf are). */
+static bool ucp_graph(uint32_t c, bool print)
+{
     int k = category(c);
-    return cat_letter(k) || cat_number(k);
+    if (print ? (k == UC_Zl || k == UC_Zp) : cat_separator(k))
+        return false;
+    if (!cat_other(k))
+        return true;
+    return k == UC_Cf && c != 0x061C && (print || c != 0x180E) && (c < 0x2066 || c > 0x2069);
 }
 
 bool re_prop_test(enum re_prop prop, uint32_t c, bool ucp)
 {
-    bool ascii = c < 128 || !ucp;
+    int k;
     switch (prop) {
-    case PR_DIGIT:
-        return re_is_digit(c, ucp);
-    case PR_SPACE:
-    case PR_POSIX_SPACE:
-        return re_is_space(c, ucp);
-    case PR_WORD:
-        return re_is_word(c, ucp);
     case PR_HSPACE:
         return re_is_hspace(c);
     case PR_VSPACE:
         return re_is_vspace(c);
-    case PR_ALPHA:
-        return ascii ? ascii_alpha(c) : cat_letter(category(c));
-    case PR_LOWER:
-        return ascii ? (c >= 'a' && c <= 'z') : category(c) == UC_Ll;
-    case PR_UPPER:
-        return ascii ? (c >= 'A' && c <= 'Z') : category(c) == UC_Lu;
-    case PR_ALNUM:
-        if (ascii)
-            return ascii_alpha(c) || ascii_digit(c);
-        return cat_letter(category(c)) || cat_number(category(c));
-    case PR_ASCII:
-        return c < 128;
-    case PR_BLANK:
-        return ascii ? (c == ' ' || c == '\t') : re_is_hspace(c);
-    case PR_CNTRL:
-        return ascii ? (c < 32 || c == 127) : category(c) == UC_Cc;
-    case PR_GRAPH:
-        if (ascii)
-            return c > 32 && c < 127;
-        return !cat_separator(category(c)) && !cat_other(category(c));
-    case PR_PRINT:
-        if (ascii)
-            return c >= 32 && c < 127;
-        return category(c) == UC_Zs || (!cat_separator(category(c)) && !cat_other(category(c)));
-    case PR_PUNCT:
-        if (c < 128)
-            return c > 32 && c < 127 && !ascii_alpha(c) && !ascii_digit(c);
-        return ucp && cat_punct(category(c));
-    case PR_XDIGIT:
-        return ascii_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
     case PR_ANY:
         return true;
     case PR_L:
@@ -155,16 +188,56 @@ bool re_prop_test(enum re_prop prop, uint32_t c, bool ucp)
         return cat_symbol(category(c));
     case PR_Z:
         return cat_separator(category(c));
+    case PR_XAN:
+        k = category(c);
+        return cat_letter(k) || cat_number(k);
+    case PR_XSP:
+        return cat_separator(category(c)) || re_is_hspace(c) || re_is_vspace(c);
+    case PR_XWD:
+        k = category(c);
+        return cat_letter(k) || cat_number(k) || c == '_';
+    default:
+        break;
     }
-    return false;
+    if (!ucp)
+        return table_test(prop, c);
+    /* ucp: PCRE's substitutes (\p{Nd}, \p{Xps}, \p{Xwd}, \p{L}, \h ...). */
+    switch (prop) {
+    case PR_DIGIT:
+        return category(c) == UC_Nd;
+    case PR_SPACE:
+    case PR_POSIX_SPACE:
+        return re_prop_test(PR_XSP, c, true);
+    case PR_WORD:
+        return re_prop_test(PR_XWD, c, true);
+    case PR_ALPHA:
+        return cat_letter(category(c));
+    case PR_LOWER:
+        return category(c) == UC_Ll;
+    case PR_UPPER:
+        return category(c) == UC_Lu;
+    case PR_ALNUM:
+        return re_prop_test(PR_XAN, c, true);
+    case PR_BLANK:
+        return re_is_hspace(c);
+    case PR_GRAPH:
+        return ucp_graph(c, false);
+    case PR_PRINT:
+        return ucp_graph(c, true);
+    case PR_PUNCT:
+        k = category(c);
+        return cat_punct(k) || (c < 128 && cat_symbol(k));
+    default:
+        return table_test(prop, c);
+    }
 }
 
 /* --- case folding ------------------------------------------------------------------------- */
 
 uint32_t re_fold(uint32_t c, bool utf)
 {
-    if (c < 128)
-        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if (c < 128 || (!utf && c <= 0xFF))
+        return l1_upper(c) ? c + 32 : c; /* PCRE's Latin-1 lower-case table */
     if (!utf)
         return c;
     unsigned lo = 0, hi = re_ucd_nfolds;
@@ -217,8 +290,11 @@ unsigned re_other_cases(uint32_t c, bool utf, uint32_t out[3])
 {
     unsigned n = 0;
     if (!utf) {
-        if (c < 128 && ascii_alpha(c))
-            out[n++] = c ^ 0x20;
+        /* PCRE's Latin-1 flip-case table: the letters with a case partner below 256. */
+        if (l1_upper(c))
+            out[n++] = c + 32;
+        else if (c <= 0xFF && c != 0xDF && c != 0xFF && l1_lower(c) && l1_upper(c - 32))
+            out[n++] = c - 32;
         return n;
     }
     if (!unfold_tab)

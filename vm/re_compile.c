@@ -63,6 +63,8 @@ struct parser {
     struct re_class *classes;
     unsigned nclasses, capclasses;
     unsigned ncap;
+    unsigned total_groups; /* capturing groups in the whole pattern (a first scan) */
+    bool has_cr_or_lf;     /* a literal CR or LF appears (PCRE_HASCRORLF) */
     struct re_name *names;
     unsigned nnames, capnames;
     struct pending_ref *refs;
@@ -282,20 +284,19 @@ static bool parse_prop_name(struct parser *ps, struct escape *e)
         const char *name;
         enum re_prop prop;
     } props[] = {
-        {"Any", PR_ANY},   {"L", PR_L},       {"Lu", PR_LU},    {"Ll", PR_LL}, {"N", PR_N},
-        {"Nd", PR_ND},     {"P", PR_P},       {"S", PR_S},      {"Z", PR_Z},   {"Xan", PR_ALNUM},
-        {"Xsp", PR_SPACE}, {"Xps", PR_SPACE}, {"Xwd", PR_WORD},
+        {"Any", PR_ANY}, {"L", PR_L},     {"Lu", PR_LU},   {"Ll", PR_LL}, {"N", PR_N},
+        {"Nd", PR_ND},   {"P", PR_P},     {"S", PR_S},     {"Z", PR_Z},   {"Xan", PR_XAN},
+        {"Xsp", PR_XSP}, {"Xps", PR_XSP}, {"Xwd", PR_XWD},
     };
     for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
         if (rt_streq(name, props[i].name)) {
             e->kind = ESC_PROP;
             e->prop = props[i].prop;
-            /* Xan/Xsp/Xwd are Unicode properties whatever ucp says. */
             return true;
         }
     }
     (void)start;
-    return fail_at(ps, "unknown property name after \\P or \\p", ps->pos);
+    return fail_at(ps, "unknown property name after \\P or \\p", ps->pos - 1);
 }
 
 /*
@@ -396,9 +397,7 @@ static bool parse_escape(struct parser *ps, struct escape *e, bool in_class)
             }
             if (digits == 0 && p < ps->len && ps->pat[p] == '}')
                 return fail_at(ps, "digits missing in \\x{} or \\o{}", p);
-            /* Not a valid braced form: \x is a zero byte and '{' a literal (PCRE 8). */
-            e->c = 0;
-            return true;
+            return fail_at(ps, "non-hex character in \\x{} (closing brace missing?)", p);
         }
         for (int i = 0; i < 2 && hex_value(peek(ps, 0)) >= 0; i++)
             v = v * 16 + (uint32_t)hex_value(ps->pat[ps->pos++]);
@@ -407,7 +406,7 @@ static bool parse_escape(struct parser *ps, struct escape *e, bool in_class)
     }
     case 'o': {
         if (peek(ps, 0) != '{')
-            return fail_at(ps, "missing opening brace after \\o", ps->pos);
+            return fail_at(ps, "missing opening brace after \\o", ps->pos - 1);
         size_t p = ps->pos + 1;
         uint32_t v = 0;
         bool big = false;
@@ -449,7 +448,7 @@ static bool parse_escape(struct parser *ps, struct escape *e, bool in_class)
             uint32_t v = 0;
             while (p < ps->len && is_digit(ps->pat[p]) && v < 100000)
                 v = v * 10 + (uint32_t)(ps->pat[p++] - '0');
-            if (v < 10 || v <= ps->ncap) {
+            if (v < 8 || v <= ps->ncap) {
                 ps->pos = at;
                 e->kind = ESC_OTHER;
                 e->letter = '1';
@@ -465,7 +464,7 @@ static bool parse_escape(struct parser *ps, struct escape *e, bool in_class)
             v = v * 8 + (uint32_t)(ps->pat[ps->pos++] - '0');
         if (!ps->utf && v > 255)
             return fail_at(ps, "octal value is greater than \\377 in 8-bit non-UTF-8 mode",
-                           ps->pos);
+                           ps->pos - 1);
         e->c = v;
         return true;
     }
@@ -479,7 +478,7 @@ static bool parse_escape(struct parser *ps, struct escape *e, bool in_class)
     case 'l':
     case 'U':
     case 'u':
-        return fail_at(ps, "PCRE does not support \\L, \\l, \\N{name}, \\U, or \\u", ps->pos);
+        return fail_at(ps, "PCRE does not support \\L, \\l, \\N{name}, \\U, or \\u", ps->pos - 1);
     case 'N':
         if (peek(ps, 0) == '{')
             return fail_at(ps, "PCRE does not support \\L, \\l, \\N{name}, \\U, or \\u", ps->pos);
@@ -543,6 +542,8 @@ static size_t posix_end(struct parser *ps, size_t p)
 static void class_add_char(struct parser *ps, struct re_class *cl, uint32_t lo, uint32_t hi,
                            bool caseless)
 {
+    if ((lo <= '\r' && hi >= '\r') || (lo <= '\n' && hi >= '\n'))
+        ps->has_cr_or_lf = true;
     class_add_range(cl, lo, hi);
     if (!caseless)
         return;
@@ -862,6 +863,8 @@ static bool parse_option_letters(struct parser *ps, uint32_t *opts)
             break;
         case 'J':
             bit = RE_DUPNAMES;
+            if (!off)
+                ps->opts |= RE_DUPNAMES; /* the name table allows duplicates from now on */
             break;
         case 'X':
             bit = 0;
@@ -913,7 +916,7 @@ static int32_t parse_group(struct parser *ps, uint32_t *opts, bool *is_option_se
     }
     int32_t result = -1;
     uint32_t inner = *opts;
-    if (peek(ps, 0) == '*') {
+    if (peek(ps, 0) == '*' && peek(ps, 1) >= 'A' && peek(ps, 1) <= 'Z') {
         /* Verbs: only (*FAIL)/(*F) are supported; the start-of-pattern settings were read. */
         size_t s = ps->pos + 1, e = s;
         while (e < ps->len && ps->pat[e] != ')')
@@ -989,7 +992,7 @@ static int32_t parse_group(struct parser *ps, uint32_t *opts, bool *is_option_se
             ps->nodes[result].b = (int32_t)close;
             break;
         }
-        if (!is_word_byte(peek(ps, 1)) && peek(ps, 1) >= 0) {
+        if (!is_word_byte(peek(ps, 1))) {
             ps->pos++;
             fail_at(ps, "unrecognized character after (?<", ps->pos);
             return -1;
@@ -1069,12 +1072,12 @@ static int32_t parse_group(struct parser *ps, uint32_t *opts, bool *is_option_se
                 fail_at(ps, "invalid condition (?(0)", ps->pos - 2);
                 return -1;
             }
-            if (v <= 0) {
-                fail_at(ps, "reference to non-existent subpattern", ps->pos - 1);
+            if (v <= 0 || (unsigned)v > ps->total_groups) {
+                fail_at(ps, "reference to non-existent subpattern", ps->pos);
                 return -1;
             }
             ps->nodes[cond].a = v;
-            ref_node(ps, NULL, 0, v, ps->pos - 1, inner);
+            ref_node(ps, NULL, 0, v, ps->pos, inner);
             ps->nodes[ps->refs[ps->nrefs - 1].node].type = N_EMPTY; /* only checked */
         } else if (peek(ps, 0) == '<' || peek(ps, 0) == '\'') {
             int term = peek(ps, 0) == '<' ? '>' : '\'';
@@ -1127,7 +1130,6 @@ static int32_t parse_group(struct parser *ps, uint32_t *opts, bool *is_option_se
             add_child(ps, b2, neglook);
             if (no >= 0)
                 add_child(ps, b2, no);
-            ps->nodes[look].next = -1;
             add_child(ps, alt, b1);
             add_child(ps, alt, b2);
             result = wrap(ps, N_GROUP, alt);
@@ -1647,6 +1649,8 @@ static void gen_char_item(struct parser *ps, int32_t n)
     case N_CHAR: {
         uint32_t c = (uint32_t)nd->a;
         uint32_t o[3];
+        if (c == '\r' || c == '\n')
+            ps->has_cr_or_lf = true;
         if ((nd->flags & 1) && re_other_cases(c, ps->utf, o) > 0)
             emit(ps, OP_CHARI, 0, (int32_t)re_fold(c, ps->utf), 0);
         else
@@ -1954,6 +1958,59 @@ static void read_start_settings(struct parser *ps)
     }
 }
 
+/* Whether single-character instruction `x` can match a character that `y` matches. */
+static bool items_overlap(const struct parser *ps, const struct re_inst *x, const struct re_inst *y)
+{
+    if (x->op == OP_ANY || x->op == OP_ALLANY || y->op == OP_ANY || y->op == OP_ALLANY)
+        return true;
+    if (x->op == OP_CLASS && y->op == OP_CLASS)
+        return true; /* not worth an exact answer */
+    if (y->op == OP_CLASS) {
+        const struct re_inst *t = x;
+        x = y;
+        y = t;
+    }
+    /* y is a character (exact or folded); the characters it matches: */
+    uint32_t cs[4];
+    unsigned n = 0;
+    cs[n++] = (uint32_t)y->x;
+    if (y->op == OP_CHARI)
+        n += re_other_cases((uint32_t)y->x, ps->utf, cs + 1);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t c = cs[i];
+        bool m = x->op == OP_CHAR    ? c == (uint32_t)x->x
+                 : x->op == OP_CHARI ? re_fold(c, ps->utf) == (uint32_t)x->x
+                                     : re_class_match(&ps->classes[x->x], c, ps->utf, ps->ucp);
+        if (m)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * PCRE's auto-possessification: a greedy repeat of one character item followed by an item
+ * that cannot match the same character (or by the end of the pattern) never profits from
+ * giving characters back, so it gives none: `[ab]*c` over a long run of a's is linear.
+ */
+static void auto_possessify(struct parser *ps)
+{
+    for (unsigned pc = 0; pc + 2 < ps->ncode; pc++) {
+        struct re_inst *in = &ps->code[pc];
+        if (in->op != OP_REPEAT || (in->flags & (RF_LAZY | RF_POSSESSIVE)))
+            continue;
+        unsigned next = pc + 2;
+        while (next < ps->ncode && ps->code[next].op == OP_SAVE && ps->code[next].x != 1)
+            next++;
+        if (next >= ps->ncode)
+            continue;
+        const struct re_inst *y = &ps->code[next];
+        if (y->op == OP_CHAR || y->op == OP_CHARI || y->op == OP_CLASS) {
+            if (!items_overlap(ps, &ps->code[pc + 1], y))
+                in->flags |= RF_POSSESSIVE;
+        }
+    }
+}
+
 static void parser_dispose(struct parser *ps)
 {
     rt_free(ps->nodes);
@@ -2011,6 +2068,42 @@ bool re_utf8_check(const uint8_t *s, size_t len)
     return utf8_valid_prefix(s, len) == len;
 }
 
+/* Capturing groups in the pattern, counted by a scan that skips escapes and classes. */
+static unsigned count_groups(const struct parser *ps)
+{
+    unsigned n = 0;
+    const uint8_t *p = ps->pat;
+    for (size_t i = ps->pos; i < ps->len; i++) {
+        if (p[i] == '\\') {
+            i++;
+        } else if (p[i] == '[') {
+            i++;
+            if (i < ps->len && p[i] == '^')
+                i++;
+            if (i < ps->len && p[i] == ']')
+                i++;
+            while (i < ps->len && p[i] != ']') {
+                if (p[i] == '\\')
+                    i++;
+                i++;
+            }
+        } else if (p[i] == '(') {
+            if ((i + 1 < ps->len && p[i + 1] == '*') ||
+                (i >= 2 && p[i - 1] == '?' && p[i - 2] == '('))
+                continue; /* a verb, or a condition: (?(1)... */
+            if (i + 1 >= ps->len || p[i + 1] != '?') {
+                if (!(ps->opts & RE_NO_AUTO_CAPTURE))
+                    n++;
+            } else if (i + 3 < ps->len &&
+                       ((p[i + 2] == '<' && is_word_byte(p[i + 3])) || p[i + 2] == '\'' ||
+                        (p[i + 2] == 'P' && p[i + 3] == '<'))) {
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
 static bool starts_anchored(struct parser *ps, int32_t n)
 {
     struct node *nd = &ps->nodes[n];
@@ -2052,6 +2145,7 @@ struct re_prog *re_compile(const uint8_t *pattern, size_t len, uint32_t options,
             return NULL;
         }
     }
+    ps.total_groups = count_groups(&ps);
     uint32_t opts = ps.opts;
     int32_t root = parse_alt(&ps, &opts, false);
     if (root >= 0 && !ps.failed && !at_end(&ps)) {
@@ -2066,6 +2160,8 @@ struct re_prog *re_compile(const uint8_t *pattern, size_t len, uint32_t options,
         gen(&ps, root);
         emit(&ps, OP_SAVE, 0, 1, 0);
         emit(&ps, OP_MATCH, 0, 0, 0);
+        if (!ps.failed && !(ps.opts & RE_NO_START_OPTIMIZE))
+            auto_possessify(&ps);
     }
     if (ps.failed || root < 0) {
         if (!ps.failed)
@@ -2085,6 +2181,7 @@ struct re_prog *re_compile(const uint8_t *pattern, size_t len, uint32_t options,
     prog->names = ps.names;
     prog->nnames = ps.nnames;
     prog->start_anchored = starts_anchored(&ps, root);
+    prog->has_cr_or_lf = ps.has_cr_or_lf;
     ps.code = NULL;
     ps.classes = NULL;
     ps.nclasses = 0;

@@ -15,7 +15,6 @@
 #include "vm/re_prog.h"
 #include "vm/rt.h"
 
-#define DEFAULT_MATCH_LIMIT 10000000u
 #define DEFAULT_STACK_LIMIT (4u << 20) /* entries of 16 bytes: 64 MB */
 
 enum bt_kind {
@@ -245,6 +244,8 @@ static int run(struct matcher *m, int32_t start)
     int32_t pos = start;
     m->sp = 0;
     m->barrier = -1;
+    if (++m->steps > m->limit) /* PCRE's first match() call counts too */
+        return RE_ERR_MATCHLIMIT;
     for (unsigned i = 0; i < m->prog->nslots; i++)
         m->slots[i] = -1;
 
@@ -511,7 +512,7 @@ int re_exec(const struct re_prog *prog, const uint8_t *subject, size_t len, size
         .ucp = (prog->options & RE_UCP) != 0,
         .nl = (xoptions & RE_NL_MASK) ? (xoptions & RE_NL_MASK) : (prog->options & RE_NL_MASK),
         .xopts = xoptions,
-        .limit = match_limit ? match_limit : DEFAULT_MATCH_LIMIT,
+        .limit = match_limit,
         .stack_limit = stack_limit ? stack_limit : DEFAULT_STACK_LIMIT,
     };
     m.bsr_anycrlf = (xoptions & (RE_BSR_ANYCRLF | RE_BSR_UNICODE))
@@ -531,20 +532,24 @@ int re_exec(const struct re_prog *prog, const uint8_t *subject, size_t len, size
                 break;
             }
     }
+    /* With a two-character newline convention, no match starts between CR and LF unless the
+     * pattern itself names CR or LF (pcre_exec's rule). */
+    bool skip_lf =
+        !prog->has_cr_or_lf && (m.nl == RE_NL_CRLF || m.nl == RE_NL_ANY || m.nl == RE_NL_ANYCRLF);
     int rc = R_FAIL;
     int32_t s = (int32_t)start;
     for (;;) {
         if (s > limit_start)
             break;
-        if (++m.steps > m.limit) {
-            rc = RE_ERR_MATCHLIMIT;
-            break;
-        }
+        /* The budget is per start position, as PCRE resets its count of match() calls. */
+        m.steps = 0;
         rc = run(&m, s);
         if (rc != R_FAIL || anchored || s >= m.len)
             break;
         int32_t next;
         char_at(&m, s, &next);
+        if (skip_lf && next < m.len && m.s[next - 1] == '\r' && m.s[next] == '\n')
+            next++;
         s = next;
     }
     int result;

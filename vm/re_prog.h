@@ -93,9 +93,12 @@ enum re_prop {
     PR_LL,
     PR_N, /* numbers */
     PR_ND,
-    PR_P, /* punctuation */
-    PR_S, /* symbols */
-    PR_Z, /* separators */
+    PR_P,   /* punctuation */
+    PR_S,   /* symbols */
+    PR_Z,   /* separators */
+    PR_XAN, /* \p{Xan}: letters and numbers */
+    PR_XSP, /* \p{Xsp}, \p{Xps}: separators and white space */
+    PR_XWD, /* \p{Xwd}: letters, numbers, underscore */
 };
 
 struct re_class {
@@ -125,9 +128,10 @@ struct re_prog {
     struct re_name *names;
     unsigned nnames;
     bool start_anchored; /* every match starts where the search starts (\A, ^, \G first) */
+    bool has_cr_or_lf;   /* the pattern names CR or LF: the CRLF start rule does not apply */
 };
 
-/* Character properties (re_chars.c). `ucp`: Unicode properties; else ASCII (PCRE's C tables). */
+/* Character properties (re_chars.c). `ucp`: Unicode properties; else OTP's Latin-1 tables. */
 bool re_is_digit(uint32_t c, bool ucp);
 bool re_is_space(uint32_t c, bool ucp);
 bool re_is_word(uint32_t c, bool ucp);
