@@ -696,6 +696,8 @@ static int32_t prop_node(struct parser *ps, enum re_prop prop, bool neg)
     struct re_class *cl = new_class(ps, &idx);
     if (!class_add_prop(ps, cl, prop, neg))
         return -1;
+    if (prop == PR_WORD)
+        cl->word_escape = neg ? 2 : 1;
     int32_t n = new_node(ps, N_CLASS);
     ps->nodes[n].a = (int32_t)idx;
     return n;

@@ -140,6 +140,10 @@ static bool newline_before(const struct matcher *m, int32_t pos)
     }
 }
 
+/* item_match() for the mandatory iterations of OP_REPEAT (PCRE's min loop, see word_escape). */
+static bool item_match_min(const struct matcher *m, const struct re_inst *in, int32_t pos,
+                           int32_t *next);
+
 /* Matches one single-character instruction at pos; *next is the position after it. */
 static bool item_match(const struct matcher *m, const struct re_inst *in, int32_t pos,
                        int32_t *next)
@@ -161,6 +165,18 @@ static bool item_match(const struct matcher *m, const struct re_inst *in, int32_
     default:
         return false;
     }
+}
+
+static bool item_match_min(const struct matcher *m, const struct re_inst *in, int32_t pos,
+                           int32_t *next)
+{
+    if (in->op == OP_CLASS && m->utf && !m->ucp && m->prog->classes[in->x].word_escape &&
+        pos < m->len) {
+        uint32_t c = char_at(m, pos, next);
+        if (c >= 128 && c <= 255)
+            return m->prog->classes[in->x].word_escape == 2;
+    }
+    return item_match(m, in, pos, next);
 }
 
 static bool assert_ok(const struct matcher *m, enum re_assert kind, int32_t pos)
@@ -268,7 +284,7 @@ static int run(struct matcher *m, int32_t start)
             int32_t min = in->x, max = in->y, count = 0;
             if (in->flags & RF_LAZY) {
                 while (count < min) {
-                    if (!item_match(m, item, pos, &next))
+                    if (!item_match_min(m, item, pos, &next))
                         goto fail;
                     pos = next;
                     count++;
@@ -283,6 +299,13 @@ static int run(struct matcher *m, int32_t start)
                 continue;
             }
             int32_t minpos = min == 0 ? pos : -1;
+            while (count < min) {
+                if (!item_match_min(m, item, pos, &next))
+                    goto fail;
+                pos = next;
+                if (++count == min)
+                    minpos = pos;
+            }
             while ((max < 0 || count < max) && item_match(m, item, pos, &next)) {
                 pos = next;
                 if (++count == min)

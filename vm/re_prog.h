@@ -109,6 +109,12 @@ struct re_class {
     uint8_t nprops;
     bool negated;
     bool caseless;
+    /*
+     * 1 for a lone \w, 2 for \W: in UTF-8 mode without ucp, PCRE 8.44 matches the mandatory
+     * part of a repeat of these (the first n of \w{n,m}, \w+) by ASCII rules, where Latin-1
+     * letters are not word characters, and the rest by its Latin-1 tables. zvm does the same.
+     */
+    uint8_t word_escape;
 };
 
 struct re_name {

@@ -307,7 +307,11 @@ t_unicode() ->
      run([<<"é"/utf8>>, "x"], "x", U), run("é", <<"é"/utf8>>, [{capture, first, list} | U]),
      run("abc", "(*UTF8)b", []), run("ä", "(*UTF)\\x{e4}", []), run("Ω", "[[:alpha:]]", U),
      run("é", "\\w", U), run("é", "\\W", U), run("١٢", "\\d+", U), run("a b", "\\s", U),
-     run("x", "\\p{L}", U), run("ß", "\\p{Ll}", U), run("Σ", "\\p{Lu}", U), run("٣", "\\p{Nd}", U)].
+     run("x", "\\p{L}", U), run("ß", "\\p{Ll}", U), run("Σ", "\\p{Lu}", U), run("٣", "\\p{Nd}", U),
+     %% PCRE 8.44 matches the mandatory part of \w and \W repeats by ASCII rules in UTF-8 mode.
+     run("é", "\\w+", U), run("é", "\\w*", U), run("é", "\\W+", U), run("éé", "\\w{2}", U),
+     run("aéé", "\\w+", U), run("é", "\\w+?", U), run("é", "[\\w]+", U), run("é", "(?:\\w)+", U),
+     run(" é.", "\\W{2,}", U), run("é", "\\w+", [ucp | U])].
 
 t_unicode_caseless() ->
     O = [unicode, caseless],
