@@ -199,7 +199,7 @@ static term_t info_value(struct process *p, struct outlet *ol, term_t item)
     if (ol->vt->counters)
         ol->vt->counters(ol, &in, &out);
     if (item == ATOM_name)
-        return build_string(b, ol->vt->name, rt_strlen(ol->vt->name));
+        return build_string(b, ol->name, rt_strlen(ol->name));
     if (item == ATOM_links)
         return outlet_links(ol, b);
     if (item == ATOM_id)

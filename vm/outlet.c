@@ -78,6 +78,8 @@ struct outlet *outlet_new(const struct outlet_vtab *vt, size_t size, term_t owne
     ol->port = make_port(ol->id);
     ol->owner = owner;
     ol->vt = vt;
+    for (size_t i = 0; vt->name[i] && i + 1 < sizeof ol->name; i++)
+        ol->name[i] = vt->name[i];
     ol->data = NIL;
     ol->deadline = UINT64_MAX;
     lit_area_init(&ol->data_area);

@@ -99,6 +99,7 @@ struct outlet {
     bool binary;  /* open_port's `binary` option */
     bool busy;    /* port_command with nosuspend answers false */
     const struct outlet_vtab *vt;
+    char name[24]; /* erlang:port_info(P, name): the driver's name unless the driver sets one */
     struct outlet_link *links;
     struct outlet_monitor *monitors;
     struct lit_area data_area; /* port_set_data/2's term lives here */

@@ -64,5 +64,14 @@ struct outlet *outlet_console_open(struct process *owner, term_t settings, bool 
         (struct console_outlet *)outlet_new(&console_vtab, sizeof *c, make_pid(owner->id));
     c->ol.binary = binary;
     c->stream = small_val(out) == 2 ? ZPLAT_STDERR : ZPLAT_STDOUT;
+    /* OTP names an fd port "In/Out". */
+    term_t in = tuple_elems(settings)[1];
+    struct textbuf n;
+    textbuf_init(&n);
+    textbuf_printf(&n, "%ld/%ld", (long)small_val(in), (long)small_val(out));
+    for (size_t i = 0; i < n.len && i + 1 < sizeof c->ol.name; i++)
+        c->ol.name[i] = n.data[i];
+    c->ol.name[n.len < sizeof c->ol.name ? n.len : sizeof c->ol.name - 1] = 0;
+    textbuf_dispose(&n);
     return &c->ol;
 }

@@ -175,6 +175,7 @@ struct tcp_outlet {
     bool peer_eof;    /* the peer's end of stream was read, not yet reported */
     bool read_closed; /* the end was reported to a passive reader (then recv: enotconn) */
     bool write_shut;  /* shutdown(write) done, or writing failed */
+    bool adopted;     /* fdopen: the descriptor is not ours to close (inet_drv's "prebound") */
     /* the pending operations, all of one kind */
     enum op_kind op_kind;
     struct tcp_op ops[MAX_OPS];
@@ -197,6 +198,7 @@ struct tcp_outlet {
     struct pid_list empty_subs;   /* {empty_out_q, S} subscribers */
     /* statistics */
     uint64_t recv_oct, recv_cnt, recv_max, send_oct, send_cnt, send_max;
+    uint64_t command_bytes; /* port_info output: what port_command was given */
 };
 
 static const struct outlet_vtab tcp_vtab;
@@ -741,13 +743,38 @@ static int tcp_command(struct outlet *ol, struct process *caller, const uint8_t 
     }
     if (t->ol.busy && nosuspend)
         return 1;
+    t->command_bytes += len;
+    /* {packet, 1 | 2 | 4}: the driver writes the length header. */
+    uint8_t hdr[4];
+    size_t hl = t->htype == PB_1 ? 1 : t->htype == PB_2 ? 2 : t->htype == PB_4 ? 4 : 0;
+    if (hl && !is_seqpacket(t)) {
+        if ((hl == 1 && len > 0xff) || (hl == 2 && len > 0xffff) || len > 0xffffffffu) {
+            send_reply(t, from, ATOM_emsgsize);
+            return 0;
+        }
+        for (size_t i = 0; i < hl; i++)
+            hdr[i] = (uint8_t)(len >> (8 * (hl - 1 - i)));
+        if (t->out.len == 0 && !t->delay_send) {
+            long n = zplat_io_write(t->h, hdr, hl);
+            if (n < 0 && n != ZPLAT_EAGAIN) {
+                send_reply(t, from, ATOM_closed);
+                write_failed(t, (int)n);
+                return 0;
+            }
+            size_t done = n > 0 ? (size_t)n : 0;
+            t->send_oct += done;
+            bq_append(&t->out, hdr + done, hl - done);
+        } else {
+            bq_append(&t->out, hdr, hl);
+        }
+    }
     t->send_cnt++;
     if (len > t->send_max)
         t->send_max = len;
     if (is_seqpacket(t)) {
-        uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-                          (uint8_t)len};
-        bq_append(&t->out, hdr, 4);
+        uint8_t frame[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                            (uint8_t)len};
+        bq_append(&t->out, frame, 4);
         bq_append(&t->out, data, len);
     } else if (t->out.len == 0 && !t->delay_send) {
         long n = zplat_io_write(t->h, data, len);
@@ -902,7 +929,10 @@ static void tcp_destroy(struct outlet *ol)
     release_send_waiters(t, ATOM_closed);
     if (t->h >= 0) {
         outlet_unwatch(ol, t->h);
-        zplat_io_close(t->h);
+        /* An adopted descriptor stays open (inet_drv never closes an fdopen'd one): it came
+         * from outside and ends with the instance. */
+        if (!t->adopted)
+            zplat_io_close(t->h);
         t->h = -1;
     }
     bq_dispose(&t->in);
@@ -912,9 +942,11 @@ static void tcp_destroy(struct outlet *ol)
 
 static void tcp_counters(struct outlet *ol, uint64_t *in, uint64_t *out)
 {
+    /* As BEAM counts for the inet driver: port_command's bytes out, nothing in (data reaches
+     * the owner as messages, not through the port's input). */
     struct tcp_outlet *t = (struct tcp_outlet *)ol;
-    *in = t->recv_oct;
-    *out = t->send_oct;
+    *in = 0;
+    *out = t->command_bytes;
 }
 
 /* --- addresses ----------------------------------------------------------------------------- */
@@ -1083,9 +1115,7 @@ static int set_options(struct tcp_outlet *t, const uint8_t *d, size_t len)
         case LOPT_MSGQ_LOWTRMRK:
             break; /* accepted, no effect here */
         case LOPT_BUFFER:
-            if (v <= 0)
-                return ZPLAT_EINVAL;
-            t->bufsz = (uint32_t)v;
+            t->bufsz = v < 1 ? 1 : (uint32_t)v; /* inet_drv clamps to its minimum */
             break;
         case LOPT_HEADER:
             t->hsz = (uint32_t)v;
@@ -1237,8 +1267,7 @@ static int get_options(struct tcp_outlet *t, const uint8_t *d, size_t len, struc
             v = t->show_econnreset;
             break;
         case LOPT_LINE_DELIM:
-            v = (uint32_t)t->line_delim;
-            break;
+            return ZPLAT_EINVAL; /* settable only, as in inet_drv */
         case LOPT_READ_PACKETS:
             v = 5;
             break;
@@ -1289,6 +1318,7 @@ static int ctl_fdopen(struct tcp_outlet *t, const uint8_t *d, size_t len, struct
     if (bound && family != want)
         return reply_zerr(r, ZPLAT_EINVAL);
     take_handle(t, h, family, type);
+    t->adopted = true;
     t->bound = bound;
     struct zplat_sockaddr peer;
     if (zplat_sock_peer(h, &peer) == 0)
