@@ -392,6 +392,34 @@ term_t bif_code_ensure_loaded_1(struct process *p, term_t *args)
     return t;
 }
 
+/* zvm:app_file(App): the bytes of App's .app file from the code path, or `error`. */
+term_t bif_zvm_app_file_1(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]))
+        return bif_badarg(p);
+    size_t n;
+    const char *name = atom_name(args[0], &n);
+    const uint8_t *bytes;
+    size_t len;
+    if (zplat_app_find(name, n, &bytes, &len) != 0)
+        return ATOM_error;
+    term_t bin = build_binary(&p->builder, bytes, len, NULL);
+    zplat_code_release(bytes, len);
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    el[0] = ATOM_ok;
+    el[1] = bin;
+    return t;
+}
+
+/* io:printable_range/0: which characters io_lib treats as printable (erl's default +pc). */
+term_t bif_io_printable_range_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return atom_intern("latin1", 6);
+}
+
 term_t bif_erlang_system_info_1(struct process *p, term_t *args)
 {
     term_t k = args[0];
@@ -598,15 +626,45 @@ term_t bif_os_system_time_1(struct process *p, term_t *args)
     return time_in_unit(p, zplat_wall_ns(), args[0]);
 }
 
+/* A time unit as parts per second (native is nanoseconds in zvm), or 0 when not a unit. */
+static uint64_t unit_parts(term_t unit)
+{
+    if (unit == ATOM_second || unit == atom_intern("seconds", 7))
+        return 1;
+    if (unit == ATOM_millisecond || unit == atom_intern("milli_seconds", 13))
+        return 1000;
+    if (unit == ATOM_microsecond || unit == atom_intern("micro_seconds", 13))
+        return 1000000;
+    if (unit == ATOM_nanosecond || unit == ATOM_native || unit == ATOM_perf_counter ||
+        unit == atom_intern("nano_seconds", 12))
+        return 1000000000;
+    if (is_small(unit) && small_val(unit) > 0)
+        return (uint64_t)small_val(unit);
+    return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* convert_time_unit(Time, From, To): floor(Time * To / From), as OTP rounds (towards minus
+ * infinity), for any pair of units (bignum results too). Split as
+ * floor(T / F) * To + floor((T mod F) * To / F) so no 128-bit division is needed. */
 term_t bif_erlang_convert_time_unit_3(struct process *p, term_t *args)
 {
-    /* Only the common case: from native (nanoseconds here) to a named unit. */
     int64_t v;
-    if (!term_to_int64(args[0], &v) || v < 0)
+    uint64_t from_u = unit_parts(args[1]), to_u = unit_parts(args[2]);
+    if (!term_to_int64(args[0], &v) || !from_u || !to_u || from_u > INT64_MAX || to_u > INT64_MAX)
         return bif_badarg(p);
-    if (args[1] != ATOM_native && args[1] != ATOM_nanosecond)
+    int64_t from = (int64_t)from_u, to = (int64_t)to_u;
+    int64_t whole = floor_div(v, from), rest = v - whole * from; /* 0 <= rest < from */
+    int64_t b;
+    if (__builtin_mul_overflow(rest, to, &b))
         return bif_badarg(p);
-    return time_in_unit(p, (uint64_t)v, args[2]);
+    term_t a = arith_mul(p, build_int64(&p->builder, whole), build_int64(&p->builder, to));
+    return arith_add(p, a, build_int64(&p->builder, b / from));
 }
 
 /* term_to_binary/2: compressed, {compressed, Level}, {minor_version, N}, deterministic. */

@@ -15,7 +15,7 @@
          t_group_leader/0, t_hibernate/0, t_yield/0, t_is_alive/0, t_spawn_opt/0,
          t_spawn_badarg/0, t_kill_waiting/0, t_exit_reason_error/0, t_recv_marker/0,
          t_gen_server/0, t_gen_server_timeout/0, t_gen_statem/0, t_proc_lib/0,
-         t_sys/0, t_processes_count/0]).
+         t_convert_time_unit/0, t_logger_levels/0, t_supervisor_restart/0, t_application/0, t_sys/0, t_processes_count/0]).
 %% callbacks
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, callback_mode/0,
          idle/3, busy/3, wake/1, worker_start/1, pl_init/1]).
@@ -471,6 +471,46 @@ t_proc_lib() ->
 pl_init(Parent) ->
     proc_lib:init_ack(Parent, {ok, self()}),
     receive stop -> ok end.
+
+%% Timers and the logger's timestamps rest on time unit conversion, every unit pair.
+t_convert_time_unit() ->
+    L = [{V, F, T} || V <- [0, 1, -1, 999, -999, 1500, -1500, 1795332751932802, -7],
+                      F <- [second, millisecond, microsecond, nanosecond, 3, 1000],
+                      T <- [second, millisecond, microsecond, nanosecond, 7]],
+    [erlang:convert_time_unit(V, F, T) || {V, F, T} <- L].
+
+t_logger_levels() ->
+    {logger:allow(error, ?MODULE), logger:allow(info, ?MODULE),
+     logger:compare_levels(error, warning), logger:compare_levels(debug, debug),
+     maps:get(level, logger:get_primary_config())}.
+
+t_supervisor_restart() ->
+    {ok, Sup} = supervisor:start_link(corpus_proc_sup, []),
+    [{worker, W1, worker, _}] = supervisor:which_children(Sup),
+    catch gen_server:call(W1, crash),
+    receive after 50 -> ok end,
+    [{worker, W2, worker, _}] = supervisor:which_children(Sup),
+    R = {is_pid(W2), W1 =/= W2, gen_server:call(W2, get)},
+    unlink(Sup),
+    Ref = erlang:monitor(process, Sup),
+    exit(Sup, shutdown),
+    receive {'DOWN', Ref, _, _, Why} -> {R, Why} after 2000 -> timeout end.
+
+%% An application of our own (tests/erlang/corpus_proc_app.app): load, env, start, stop.
+t_application() ->
+    ok = application:load(corpus_proc_app),
+    E1 = application:get_env(corpus_proc_app, greeting),
+    ok = application:set_env(corpus_proc_app, greeting, hi),
+    E2 = application:get_env(corpus_proc_app, greeting),
+    ok = application:start(corpus_proc_app),
+    Running = lists:keymember(corpus_proc_app, 1, application:which_applications()),
+    Again = application:start(corpus_proc_app),
+    W = whereis(corpus_proc_app_sup) =/= undefined,
+    ok = application:stop(corpus_proc_app),
+    Stopped = whereis(corpus_proc_app_sup),
+    ok = application:unload(corpus_proc_app),
+    {E1, E2, Running, Again, W, Stopped, application:get_env(corpus_proc_app, greeting),
+     application:load(no_such_app_anywhere)}.
 
 t_sys() ->
     {ok, P} = gen_server:start(?MODULE, 7, []),
