@@ -99,8 +99,8 @@ static bool spawn_options(term_t l, struct spawn_opts *o)
                     if (!is_tuple(mo) || tuple_arity(mo) != 2 || tuple_elems(mo)[0] != ATOM_alias)
                         return false;
                     term_t mode = tuple_elems(mo)[1];
-                    o->alias_mode = mode == ATOM_explicit_unalias  ? ALIAS_EXPLICIT_UNALIAS
-                                    : mode == ATOM_demonitor       ? ALIAS_DEMONITOR
+                    o->alias_mode = mode == ATOM_explicit_unalias ? ALIAS_EXPLICIT_UNALIAS
+                                    : mode == ATOM_demonitor      ? ALIAS_DEMONITOR
                                     : mode == ATOM_reply_demonitor ? ALIAS_REPLY_DEMONITOR
                                                                    : -1;
                     if (o->alias_mode < 0)
@@ -284,10 +284,10 @@ term_t bif_erlang_monitor_3(struct process *p, term_t *args)
         if (!is_tuple(o) || tuple_arity(o) != 2 || tuple_elems(o)[0] != ATOM_alias)
             return bif_badarg(p);
         term_t v = tuple_elems(o)[1];
-        mode = v == ATOM_explicit_unalias  ? ALIAS_EXPLICIT_UNALIAS
-               : v == ATOM_demonitor       ? ALIAS_DEMONITOR
+        mode = v == ATOM_explicit_unalias ? ALIAS_EXPLICIT_UNALIAS
+               : v == ATOM_demonitor      ? ALIAS_DEMONITOR
                : v == ATOM_reply_demonitor ? ALIAS_REPLY_DEMONITOR
-                                           : -1;
+                                          : -1;
         if (mode < 0)
             return bif_badarg(p);
     }
@@ -504,10 +504,10 @@ static term_t info_item(struct process *p, struct process *q, term_t k)
     if (k == ATOM_reductions)
         return build_uint64(b, q->reductions);
     if (k == ATOM_memory)
-        return make_small(
-            (sterm_t)((q->heap_phys_words + q->frag_words + (size_t)(q->stack_end - q->stack)) *
-                          sizeof(term_t) +
-                      sizeof *q + q->cap_msgs * sizeof(term_t)));
+        return make_small((sterm_t)((q->heap_phys_words + q->frag_words +
+                                     (size_t)(q->stack_end - q->stack)) *
+                                        sizeof(term_t) +
+                                    sizeof *q + q->cap_msgs * sizeof(term_t)));
     if (k == ATOM_initial_call)
         return q == p ? q->initial_call : copy_term(b, q->initial_call);
     if (k == ATOM_current_function)
@@ -515,9 +515,9 @@ static term_t info_item(struct process *p, struct process *q, term_t k)
     if (k == atom_intern("current_location", 16))
         return location_mfa(p, q, true);
     if (k == ATOM_current_stacktrace)
-        return q == p
-                   ? exception_build_trace(p, p->bif_caller, p->bif_caller ? NULL : p->bif_cp, p->E)
-                   : NIL;
+        return q == p ? exception_build_trace(p, p->bif_caller,
+                                              p->bif_caller ? NULL : p->bif_cp, p->E)
+                      : NIL;
     if (k == ATOM_garbage_collection) {
         term_t l = NIL;
         l = build_cons(b, pair(p, atom_intern("minor_gcs", 9), build_uint64(b, q->gcs)), l);
@@ -583,13 +583,12 @@ term_t bif_erlang_process_info_1(struct process *p, term_t *args)
     struct process *q = sched_lookup(args[0]);
     if (!q)
         return ATOM_undefined;
-    static const term_t items[] = {
-        ATOM_current_function,  ATOM_initial_call,    ATOM_status,
-        ATOM_message_queue_len, ATOM_links,           ATOM_dictionary,
-        ATOM_trap_exit,         ATOM_error_handler,   ATOM_priority,
-        ATOM_group_leader,      ATOM_total_heap_size, ATOM_heap_size,
-        ATOM_stack_size,        ATOM_reductions,      ATOM_garbage_collection,
-        ATOM_suspending};
+    static const term_t items[] = {ATOM_current_function, ATOM_initial_call, ATOM_status,
+                                   ATOM_message_queue_len, ATOM_links, ATOM_dictionary,
+                                   ATOM_trap_exit, ATOM_error_handler, ATOM_priority,
+                                   ATOM_group_leader, ATOM_total_heap_size, ATOM_heap_size,
+                                   ATOM_stack_size, ATOM_reductions, ATOM_garbage_collection,
+                                   ATOM_suspending};
     term_t out = NIL;
     for (size_t i = sizeof items / sizeof items[0]; i > 0; i--)
         out = build_cons(&p->builder, pair(p, items[i - 1], info_item(p, q, items[i - 1])), out);

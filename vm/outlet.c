@@ -388,28 +388,6 @@ void outlet_close(struct outlet *ol, term_t reason)
     rt_free(ol);
 }
 
-void outlet_close_all(void)
-{
-    while (n_open) {
-        struct outlet *ol = table[n_open - 1];
-        /* No signals: unlink everyone first. */
-        while (ol->links)
-            link_remove(ol, ol->links->pid);
-        while (ol->monitors) {
-            struct outlet_monitor *m = ol->monitors;
-            ol->monitors = m->next;
-            rt_free(m);
-        }
-        outlet_close(ol, ATOM_normal);
-    }
-    rt_free(table);
-    table = NULL;
-    cap_open = 0;
-    rt_free(watches);
-    watches = NULL;
-    n_watches = cap_watches = 0;
-}
-
 /* --- links, monitors, signals -------------------------------------------------------------- */
 
 bool outlet_link(struct process *p, term_t port)

@@ -57,9 +57,6 @@ void outlet_exit_signal(term_t from, term_t port, term_t reason);
 bool outlet_monitor(struct process *p, term_t port, uint64_t ref_id);
 bool outlet_demonitor(uint64_t ref_id);
 
-/* Closes every outlet without signals (the VM is ending; used by tests to leave nothing). */
-void outlet_close_all(void);
-
 /* --- what drivers implement ---------------------------------------------------------------- */
 
 /* A control reply (port_control/3's result, a byte list or binary) is built in `reply`. */

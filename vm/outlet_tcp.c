@@ -1075,7 +1075,6 @@ static int packet_type_ok(int v)
 /* Applies prim_inet's encoded option list. 0, or a negative zplat error (einval). */
 static int set_options(struct tcp_outlet *t, const uint8_t *d, size_t len)
 {
-    bool became_active = false;
     while (len > 0) {
         uint8_t opt = d[0];
         d++, len--;
@@ -1141,8 +1140,6 @@ static int set_options(struct tcp_outlet *t, const uint8_t *d, size_t len)
             } else {
                 return ZPLAT_EINVAL;
             }
-            if (t->active != INET_PASSIVE)
-                became_active = true;
             break;
         case LOPT_PACKET:
             if (!packet_type_ok(v))
@@ -1190,7 +1187,6 @@ static int set_options(struct tcp_outlet *t, const uint8_t *d, size_t len)
             return ZPLAT_EINVAL;
         }
     }
-    (void)became_active;
     return 0;
 }
 
