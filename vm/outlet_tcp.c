@@ -430,11 +430,31 @@ static void update_watch(struct tcp_outlet *t)
     outlet_watch(&t->ol, t->h, want);
 }
 
+static struct tcp_op op_pop(struct tcp_outlet *t, unsigned i)
+{
+    struct tcp_op op = t->ops[i];
+    for (unsigned j = i + 1; j < t->n_ops; j++)
+        t->ops[j - 1] = t->ops[j];
+    t->n_ops--;
+    if (t->n_ops == 0)
+        t->op_kind = OP_NONE;
+    update_deadline(t);
+    return op;
+}
+
 static int op_push(struct tcp_outlet *t, enum op_kind kind, term_t caller, uint32_t len,
                    uint32_t timeout_ms, uint16_t *ref)
 {
+    /* Operations of callers that have died since are dropped (inet_drv monitors them). */
+    for (unsigned i = 0; i < t->n_ops;) {
+        if (!sched_lookup(t->ops[i].caller))
+            op_pop(t, i);
+        else
+            i++;
+    }
     if (t->n_ops && t->op_kind != kind)
         return ZPLAT_EINVAL;
+    /* Several acceptors may wait; one recv or connect at a time (ealready), as in inet_drv. */
     if (t->n_ops == MAX_OPS || (kind != OP_ACCEPT && t->n_ops))
         return -100; /* ealready */
     struct tcp_op *op = &t->ops[t->n_ops++];
@@ -448,18 +468,6 @@ static int op_push(struct tcp_outlet *t, enum op_kind kind, term_t caller, uint3
     *ref = op->ref;
     update_deadline(t);
     return 0;
-}
-
-static struct tcp_op op_pop(struct tcp_outlet *t, unsigned i)
-{
-    struct tcp_op op = t->ops[i];
-    for (unsigned j = i + 1; j < t->n_ops; j++)
-        t->ops[j - 1] = t->ops[j];
-    t->n_ops--;
-    if (t->n_ops == 0)
-        t->op_kind = OP_NONE;
-    update_deadline(t);
-    return op;
 }
 
 /* Answers every pending operation with {error, Reason}. */
@@ -836,6 +844,10 @@ static struct tcp_outlet *accepted_outlet(struct tcp_outlet *l, zplat_handle_t h
 static void try_accept(struct tcp_outlet *t)
 {
     while (t->op_kind == OP_ACCEPT && t->n_ops) {
+        if (!sched_lookup(t->ops[0].caller)) {
+            op_pop(t, 0); /* that acceptor died: the connection waits for the next one */
+            continue;
+        }
         zplat_handle_t h;
         int rc = zplat_sock_accept(t->h, &h);
         if (rc == ZPLAT_EAGAIN)

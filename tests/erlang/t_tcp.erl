@@ -13,7 +13,8 @@
          t_accept_many/0, t_port_info/0, t_send_after_close/0, t_fdopen_not_socket/0,
          t_fdopen_socket/0, t_local_stream/0, t_port_close_message/0, t_port_badarg/0,
          t_getstat/0, t_connect_localhost/0, t_exit_on_close_active/0, t_console_port/0,
-         t_trap_exit_port/0, t_recv_in_other_process/0, t_active_after_close/0]).
+         t_trap_exit_port/0, t_recv_in_other_process/0, t_active_after_close/0,
+         t_recv_queued/0]).
 
 %% A connected pair {Listen, Client, Server} with options for both ends.
 pair(Opts) -> pair(Opts, Opts).
@@ -510,3 +511,26 @@ t_active_after_close() ->
     Info = erlang:port_info(S),
     close_all([S, L]),
     [R1, M, Info].
+
+%% One reader at a time (a second one gets ealready); a reader that died gives its turn up.
+t_recv_queued() ->
+    {L, C, S} = pair([], [{packet, 2}]),
+    ok = inet:setopts(C, [{packet, 2}]),
+    Self = self(),
+    P1 = spawn(fun() -> Self ! {r1, gen_tcp:recv(S, 0, 2000)} end),
+    timer:sleep(20),
+    P2 = spawn(fun() -> Self ! {r2, gen_tcp:recv(S, 0, 2000)} end),
+    timer:sleep(20),
+    ok = gen_tcp:send(C, <<"first">>),
+    ok = gen_tcp:send(C, <<"second">>),
+    R1 = receive {r1, X1} -> X1 after 3000 -> none end,
+    R2 = receive {r2, X2} -> X2 after 3000 -> none end,
+    Dead = spawn(fun() -> gen_tcp:recv(S, 0) end),
+    timer:sleep(20),
+    exit(Dead, kill),
+    timer:sleep(20),
+    ok = gen_tcp:send(C, <<"lost">>),
+    R3 = gen_tcp:recv(S, 0, 200),
+    _ = [P1, P2],
+    close_all([C, S, L]),
+    [R1, R2, R3].
