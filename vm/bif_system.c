@@ -420,6 +420,72 @@ term_t bif_io_printable_range_0(struct process *p, term_t *args)
     return atom_intern("latin1", 6);
 }
 
+/* erlang:make_fun(M, F, A): the external fun M:F/A (the module need not be loaded yet). */
+term_t bif_erlang_make_fun_3(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]) || !is_atom(args[1]) || !is_small(args[2]) || small_val(args[2]) < 0 ||
+        small_val(args[2]) > 255)
+        return bif_badarg(p);
+    term_t *obj = build_alloc(&p->builder, 2);
+    obj[0] = make_header(1, SUB_EXPORT);
+    obj[1] = (term_t)(uintptr_t)export_get(args[0], args[1], (uint32_t)small_val(args[2]));
+    return make_boxed(obj);
+}
+
+/* erlang:load_module(Module, Binary): loads a module from .beam bytes (code:load_binary/3), as
+ * the compiler's callers do with code they just compiled. A new version replaces the old one. */
+term_t bif_erlang_load_module_2(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]) || !is_binary_term(args[1]))
+        return bif_badarg(p);
+    struct bitview v = bitview_of(args[1]);
+    size_t n = (size_t)(v.bits / 8);
+    uint8_t *tmp = rt_alloc(n ? n : 1);
+    const uint8_t *bytes = bitview_bytes(&v, tmp);
+    struct textbuf err;
+    textbuf_init(&err);
+    struct module *m = load_module(bytes, n, args[0], &err);
+    rt_free(tmp);
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    if (m) {
+        el[0] = ATOM_module;
+        el[1] = args[0];
+    } else {
+        size_t an;
+        const char *name = atom_name(args[0], &an);
+        rt_eprintf("zvm: loading module %.*s failed: %s\n", (int)an, name, err.data);
+        el[0] = ATOM_error;
+        el[1] = atom_intern("badfile", 7);
+    }
+    textbuf_dispose(&err);
+    return t;
+}
+
+/* file:native_name_encoding/0: file names are UTF-8, as erl's default on Linux. */
+term_t bif_file_native_name_encoding_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return atom_intern("utf8", 4);
+}
+
+/* Dynamic trace tags (DTrace/SystemTap): zvm has no dynamic tracing, so there is never a tag
+ * to spread or restore, as in an erts built without it. file:call/2 brackets calls with these. */
+term_t bif_erlang_dt_spread_tag_1(struct process *p, term_t *args)
+{
+    if (args[0] != ATOM_true && args[0] != ATOM_false)
+        return bif_badarg(p);
+    return ATOM_false;
+}
+
+term_t bif_erlang_dt_restore_tag_1(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return ATOM_true;
+}
+
 term_t bif_erlang_system_info_1(struct process *p, term_t *args)
 {
     term_t k = args[0];
@@ -442,6 +508,13 @@ term_t bif_erlang_system_info_1(struct process *p, term_t *args)
         return make_small(1); /* one scheduler per VM instance */
     if (n == 13 && memcmp(s, "process_count", 13) == 0)
         return make_small((sterm_t)sched_process_count());
+    if (n == 7 && memcmp(s, "os_type", 7) == 0) {
+        term_t *el;
+        term_t t = build_tuple(&p->builder, 2, &el);
+        el[0] = atom_intern("unix", 4);
+        el[1] = atom_intern("linux", 5); /* hosted on Linux; on Xen the code it runs is the same */
+        return t;
+    }
     if (n == 7 && memcmp(s, "version", 7) == 0)
         return build_string(&p->builder, "13.1.5", 6);
     if (n == 12 && memcmp(s, "system_version", 12) == 0)

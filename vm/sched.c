@@ -13,6 +13,7 @@
 #include "vm/bif.h"
 #include "vm/compare.h"
 #include "vm/copy.h"
+#include "vm/ets.h"
 #include "vm/exception.h"
 #include "vm/idmap.h"
 #include "vm/interp.h"
@@ -580,8 +581,8 @@ static void report_crash(struct process *p)
 }
 
 /*
- * Ends process `p` with p->exit_reason: its name, timers, links, monitors, aliases and ports go,
- * and then its memory. `p` is not in the run queue.
+ * Ends process `p` with p->exit_reason: its name, timers, links, monitors, aliases, ports and ETS
+ * tables go (a table with a heir goes to the heir), and then its memory. `p` is not in the run queue.
  */
 static void terminate(struct process *p)
 {
@@ -638,6 +639,7 @@ static void terminate(struct process *p)
     while (p->aliases)
         alias_remove(p, p->aliases->ref_id);
     outlet_process_exited(self, reason);
+    ets_process_exited(self);
     idmap_remove(&procs, p->id);
     live_count--;
     process_dispose(p);

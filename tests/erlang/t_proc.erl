@@ -15,7 +15,7 @@
          t_group_leader/0, t_hibernate/0, t_yield/0, t_is_alive/0, t_spawn_opt/0,
          t_spawn_badarg/0, t_kill_waiting/0, t_exit_reason_error/0, t_recv_marker/0,
          t_gen_server/0, t_gen_server_timeout/0, t_gen_statem/0, t_proc_lib/0,
-         t_convert_time_unit/0, t_logger_levels/0, t_supervisor_restart/0, t_application/0, t_sys/0, t_processes_count/0]).
+         t_ets_owner_exit/0, t_ets_heir/0, t_convert_time_unit/0, t_logger_levels/0, t_supervisor_restart/0, t_application/0, t_sys/0, t_processes_count/0]).
 %% callbacks
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, callback_mode/0,
          idle/3, busy/3, wake/1, worker_start/1, pl_init/1]).
@@ -471,6 +471,37 @@ t_proc_lib() ->
 pl_init(Parent) ->
     proc_lib:init_ack(Parent, {ok, self()}),
     receive stop -> ok end.
+
+%% A table goes with its owner; with a live heir it goes to the heir.
+t_ets_owner_exit() ->
+    Self = self(),
+    {P, Ref} = spawn_monitor(fun() ->
+        T = ets:new(owned, [public]),
+        ets:insert(T, {k, binary:copy(<<"x">>, 1000)}),
+        Self ! {table, T},
+        receive stop -> ok end
+    end),
+    T = receive {table, Tab} -> Tab end,
+    Before = ets:lookup(T, k) =/= [],
+    P ! stop,
+    receive {'DOWN', Ref, process, P, _} -> ok end,
+    {Before, ets:info(T), reason(catch ets:lookup(T, k))}.
+
+t_ets_heir() ->
+    Self = self(),
+    {P, Ref} = spawn_monitor(fun() ->
+        T = ets:new(inherited, [{heir, Self, gift}]),
+        ets:insert(T, {k, v}),
+        Self ! {table, T},
+        receive stop -> ok end
+    end),
+    T = receive {table, Tab} -> Tab end,
+    P ! stop,
+    receive {'DOWN', Ref, process, P, _} -> ok end,
+    Got = receive {'ETS-TRANSFER', T, P, Data} -> Data after 1000 -> none end,
+    R = {Got, ets:info(T, owner) =:= Self, ets:lookup(T, k)},
+    ets:delete(T),
+    R.
 
 %% Timers and the logger's timestamps rest on time unit conversion, every unit pair.
 t_convert_time_unit() ->

@@ -4,7 +4,7 @@
 %% code:ensure_loaded/1 is a BIF that loads through it; the rest is built on that. zvm keeps one
 %% version of each module and never unloads one, so purge and delete have nothing to do.
 -module(code).
--export([ensure_loaded/1, ensure_modules_loaded/1, is_loaded/1, load_file/1, which/1,
+-export([load_binary/3, ensure_loaded/1, ensure_modules_loaded/1, is_loaded/1, load_file/1, which/1,
          all_loaded/0, get_path/0, add_path/1, add_patha/1, add_pathz/1, add_paths/1,
          add_pathsa/1, add_pathsz/1, purge/1, soft_purge/1, delete/1, is_sticky/1,
          root_dir/0, lib_dir/0, lib_dir/1, priv_dir/1, objfile_extension/0, module_status/1,
@@ -31,6 +31,11 @@ load_file(Module) when is_atom(Module) ->
         {module, Module} -> {module, Module};
         {error, _} -> {error, nofile}
     end.
+
+load_binary(Module, _File, Binary) when is_atom(Module), is_binary(Binary) ->
+    erlang:load_module(Module, Binary);
+load_binary(_, _, _) ->
+    {error, badarg}.
 
 atomic_load(Modules) ->
     case ensure_modules_loaded(Modules) of
