@@ -12,7 +12,7 @@
          t_incomplete_headers/0, t_http_limits/0, t_web_app_head/0, t_raw/0, t_length_prefix/0,
          t_length_prefix_limits/0, t_line/0, t_line_limits/0, t_asn1/0, t_sunrm/0, t_cdr/0,
          t_fcgi/0, t_tpkt/0, t_ssl_tls/0, t_bitstrings/0, t_bad_args/0, t_long_values/0,
-         t_random_bytes/0, t_random_http/0]).
+         t_random_bytes/0, t_random_http/0, t_random_long/0]).
 
 dp(T, B) -> dp(T, B, []).
 dp(T, B, O) ->
@@ -353,15 +353,17 @@ options(X) ->
     end.
 
 %% For each type: how many inputs gave each kind of answer, and a hash of every answer (phash2
-%% is OTP's on zvm too), over 400 random inputs of 0..47 bytes.
-random_run(Alphabet, Seed) ->
+%% is OTP's on zvm too), over Count random inputs of 0..MaxLen - 1 bytes.
+random_run(Alphabet, Seed) -> random_run(Alphabet, Seed, 400, 48).
+
+random_run(Alphabet, Seed, Count, MaxLen) ->
     [begin
          {Results, _} =
              lists:mapfoldl(fun(_, X) ->
                                     X1 = next(X),
-                                    {B, X2} = rand_bytes(X1 rem 48, X1, Alphabet, []),
+                                    {B, X2} = rand_bytes(X1 rem MaxLen, X1, Alphabet, []),
                                     {dp(T, B, options(next(X2))), next(X2)}
-                            end, Seed + erlang:phash2(T), lists:seq(1, 400)),
+                            end, Seed + erlang:phash2(T), lists:seq(1, Count)),
          Kinds = lists:foldl(fun(R, Acc) ->
                                      K = element(1, R),
                                      maps:update_with(K, fun(C) -> C + 1 end, 1, Acc)
@@ -377,3 +379,8 @@ t_random_http() ->
                  binary_to_list(<<"GET HTTP/1.1\r\n\r\n: \t-/*?=abxHost:Content-Length0129http://"
                                   "\n\n\r  ;@", 200, 0, 127>>)),
     random_run(Alphabet, 16#1234567).
+
+%% Longer inputs, more of them: 15 x 1500 decode_packet calls on up to 299 bytes.
+t_random_long() ->
+    Alphabet = list_to_tuple(binary_to_list(<<"GET / HTTP/1.0\r\nX-Y: z\r\n \t:", 0, 3, 255>>)),
+    random_run(Alphabet, 16#51f15e, 1500, 300).
