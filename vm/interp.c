@@ -1103,9 +1103,22 @@ do_call_fun : {
         size_t n = I[3];
         if (!is_map(m))
             JUMP(LABEL(I[1]));
-        /* All keys must be present before any destination is written. */
+        /* All keys must be present before any destination is written (a destination may be
+         * a later key's source). */
+        term_t found[16];
+        if (n / 2 <= 16) {
+            for (size_t i = 0; i < n; i += 2) {
+                const term_t *v = map_lookup(m, SRC(I[4 + i]));
+                if (!v)
+                    JUMP(LABEL(I[1]));
+                found[i / 2] = *v;
+            }
+            for (size_t i = 0; i < n; i += 2)
+                DST(I[5 + i]) = found[i / 2];
+            NEXT(4 + n);
+        }
         for (size_t i = 0; i < n; i += 2)
-            if (map_index(m, SRC(I[4 + i])) < 0)
+            if (!map_lookup(m, SRC(I[4 + i])))
                 JUMP(LABEL(I[1]));
         for (size_t i = 0; i < n; i += 2) {
             term_t v = map_get(m, SRC(I[4 + i]));
@@ -1118,7 +1131,7 @@ do_call_fun : {
         term_t m = SRC(I[2]);
         size_t n = I[3];
         for (size_t i = 0; i < n; i++)
-            if (map_index(m, SRC(I[4 + i])) < 0)
+            if (!map_lookup(m, SRC(I[4 + i])))
                 JUMP(LABEL(I[1]));
         NEXT(4 + n);
     }
@@ -1131,7 +1144,7 @@ body_put_map : {
     size_t n = I[5];
     if (is_map(m)) {
         /* Room for the result on the heap (not in fragments), collecting with Live. */
-        ENSURE_HEAP(map_words(map_size(m) + n / 2), (unsigned)I[4]);
+        ENSURE_HEAP(map_put_words(m, n / 2), (unsigned)I[4]);
         m = SRC(I[2]);
     }
     if (!is_map(m)) {
