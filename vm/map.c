@@ -572,6 +572,20 @@ term_t map_put_many(struct builder *b, term_t m, const term_t *keys, const term_
             m = hashmap_put(b, m, keys[i], vals[i], false);
         return m;
     }
+    bool all_present = true; /* with `exact`, checked above */
+    for (uint64_t i = 0; i < n && all_present && !exact; i++)
+        all_present = flat_lookup(m, keys[i]) != NULL;
+    if (all_present) {
+        /* Only values change (the common record-like update): the keys tuple is shared. */
+        term_t *obj = build_alloc(b, 2 + size);
+        obj[0] = make_header(1 + size, SUB_MAP);
+        obj[1] = flatmap_keys(m);
+        for (uint64_t i = 0; i < size; i++)
+            obj[2 + i] = flatmap_values(m)[i];
+        for (uint64_t i = 0; i < n; i++)
+            obj[2 + (flat_lookup(m, keys[i]) - flatmap_values(m))] = vals[i];
+        return make_boxed(obj);
+    }
     /* The new pairs, sorted (stable) with the last of equal keys kept, then merged with the
      * map's sorted keys: O(size + n log n) per update. */
     term_t small[2 * 8];
@@ -657,14 +671,30 @@ term_t map_merge(struct builder *b, term_t a, term_t bm)
     if (is_flatmap(a) && is_flatmap(bm))
         return map_put_many(b, a, tuple_elems(flatmap_keys(bm)), flatmap_values(bm), map_size(bm),
                             false, &missing);
-    if (map_size(bm) <= map_size(a)) {
-        /* a is a hashmap: put b's pairs into it */
+    uint64_t na = map_size(a), nb = map_size(bm);
+    if ((na < nb ? na : nb) * 16 > (na < nb ? nb : na)) {
+        /* Sizes alike: one new trie from all the pairs (b's last, so they win) allocates less
+         * than a copied path per put. */
+        term_t *kv = rt_alloc(sizeof(term_t) * 2 * (na + nb));
+        uint64_t n = 0;
+        map_iter_init(&it, a, MAP_ORDER_ITER);
+        while (map_iter_next(&it, &kv[n], &kv[na + nb + n]))
+            n++;
+        map_iter_init(&it, bm, MAP_ORDER_ITER);
+        while (map_iter_next(&it, &kv[n], &kv[na + nb + n]))
+            n++;
+        term_t r = map_from_pairs(b, kv, kv + na + nb, n);
+        rt_free(kv);
+        return r;
+    }
+    if (nb <= na) {
+        /* a is a much larger hashmap: put b's pairs into it */
         map_iter_init(&it, bm, MAP_ORDER_ITER);
         while (map_iter_next(&it, &k, &v))
             a = hashmap_put(b, a, k, v, false);
         return a;
     }
-    /* b is the larger, a hashmap: put in a's pairs whose keys b lacks */
+    /* b is a much larger hashmap: put in a's pairs whose keys b lacks */
     map_iter_init(&it, a, MAP_ORDER_ITER);
     while (map_iter_next(&it, &k, &v))
         if (!hashmap_lookup(bm, k))
