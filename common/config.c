@@ -87,9 +87,11 @@ static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL}
 static const char *const handoffs[] = {"fd", "forward", NULL};
 static const char *const backends[] = {"process", "xen", NULL};
 static const char *const netns_modes[] = {"shared", "per-instance", NULL};
+static const char *const pool_modes[] = {"paused", "running", NULL};
 
 _Static_assert(sizeof(enum zerg_handoff) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum zerg_netns_mode) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum zerg_pool_mode) == sizeof(int), "enums are stored as int");
 
 #define OFF(member) offsetof(struct zerg_config, member)
 #define U32(sec, k, member, lo, hi, d)                                                             \
@@ -153,6 +155,9 @@ static const struct field fields[] = {
     {"xen", "kernel", K_PATH, OFF(xen.kernel), 0, 0, 0, 0, NULL, NULL, 0},
     U32("xen", "memory_mb", xen.memory_mb, 1, 1048576, 256),
     {"xen", "cmdline", K_TEXT, OFF(xen.cmdline), 0, 0, MAX_CMDLINE, 0, def_cmdline, NULL, 0},
+    U32("xen", "pool_size", xen.pool_size, 0, 1024, 0),
+    {"xen", "pool_mode", K_ENUM_INT, OFF(xen.pool_mode), 0, 0, 0, ZERG_POOL_RUNNING, NULL,
+     pool_modes, 0},
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -807,6 +812,16 @@ static int check_cross_fields(struct loader *l)
     if (strcmp(cfg->backend.type, "xen") == 0 && !cfg->xen.kernel)
         return cj_fail_path(d, field_at(l, "backend", "type"), "backend.type",
                             "\"xen\" needs xen.kernel (the guest's PV kernel image)");
+    if (cfg->xen.pool_size > 0 && strcmp(cfg->backend.type, "xen") != 0)
+        return cj_fail_path(d, field_at(l, "xen", "pool_size"), "xen.pool_size",
+                            "prepared domains are the xen backend's; backend.type is \"%s\"",
+                            cfg->backend.type);
+    /* Prepared domains count against limits.max_instances (live + prepared <= max). */
+    if (cfg->xen.pool_size > cfg->limits.max_instances)
+        return cj_fail_path(d, field_at(l, "xen", "pool_size"), "xen.pool_size",
+                            "%u is more than limits.max_instances (%u): prepared domains count "
+                            "against it",
+                            cfg->xen.pool_size, cfg->limits.max_instances);
     /* The Xen domain's memory follows the instance limit unless set on its own. */
     if (field_at(l, "xen", "memory_mb") == NOT_SET)
         cfg->xen.memory_mb = cfg->limits.memory_mb;

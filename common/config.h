@@ -57,6 +57,12 @@ enum zerg_netns_mode {
     ZERG_NETNS_PER_INSTANCE, /* a fresh empty one per instance (costlier: see bench) */
 };
 
+/* How the xen backend keeps its prepared domains (xen.pool_size > 0) until a request takes one. */
+enum zerg_pool_mode {
+    ZERG_POOL_PAUSED,  /* created and left paused; unpaused once its parameters are written */
+    ZERG_POOL_RUNNING, /* unpaused at once: the guest boots and waits for its parameters */
+};
+
 struct zerg_listen {
     char host[64]; /* numeric IPv4 or IPv6 address */
     uint16_t port;
@@ -129,6 +135,10 @@ struct zerg_config {
         char *kernel;       /* PV kernel image of the xen backend; NULL unless set */
         uint32_t memory_mb; /* domain memory, 1..1048576; default limits.memory_mb */
         char *cmdline;      /* kernel command line, at most 1024 bytes; default "" */
+        uint32_t pool_size; /* domains prepared ahead of demand, 0..limits.max_instances and
+                               at most 1024; default 0 (none: every domain made on request) */
+        enum zerg_pool_mode pool_mode; /* "paused" | "running" (default, measured faster:
+                                          docs/xen.md) */
     } xen;
 };
 

@@ -20,6 +20,21 @@
  * (zs_backend_record); the spawner persists it in the state directory until released. At start
  * the spawner hands each record left by an earlier run of the same daemon id to
  * destroy_orphan(), which must destroy it if, and only if, it is still that instance.
+ *
+ * Spares: a backend may make instances' containers ahead of demand (the xen backend's pool of
+ * prepared domains, xen.pool_size). A spare belongs to no instance until create() takes it. The
+ * spawner counts spares against limits.max_instances from their reservation until they are gone
+ * or taken, so that live instances + spares <= max_instances at every moment; it admits a
+ * request while a slot is free and either live + spares < max_instances or a spare can be taken
+ * (preparing or ready), and a backend with spares must therefore take one in create() whenever
+ * it has one that is not dying. Spares are recorded in the state directory like instances (an
+ * earlier run's are handed to destroy_orphan() too), and drain() destroys them.
+ *   zs_backend_spare_reserve  -> key (counted as preparing; 0: not now: at capacity, draining)
+ *   zs_backend_spare_record   once there is something to destroy
+ *   zs_backend_spare_move     preparing -> ready (takeable at once), any -> dying (not takeable)
+ *   zs_backend_spare_taken    from create(): the spare became this instance (whose own record
+ *                             the backend writes first); counted as a pool hit if it was ready
+ *   zs_backend_spare_gone     it no longer exists; its record is removed
  */
 #ifndef ZERG_BACKEND_H
 #define ZERG_BACKEND_H
@@ -38,13 +53,13 @@ struct zs_backend;
 
 /* What the backend needs to create one instance. Valid until released. */
 struct zs_create_args {
-    uint64_t id;                 /* instance id, unique within the daemon's life */
-    unsigned slot;               /* 0..limits.max_instances-1, unique among live instances */
+    uint64_t id;   /* instance id, unique within the daemon's life */
+    unsigned slot; /* 0..limits.max_instances-1, unique among live instances */
     const char *daemon_id;
-    int client_fd;               /* fd hand-off: the client socket (backend dups what it needs) */
-    const uint8_t *prefix;       /* bytes the proxy already read from the client */
+    int client_fd;         /* fd hand-off: the client socket (backend dups what it needs) */
+    const uint8_t *prefix; /* bytes the proxy already read from the client */
     size_t prefix_len;
-    const char *peer;            /* client address as text, for the guest's parameters */
+    const char *peer; /* client address as text, for the guest's parameters */
 };
 
 struct zs_backend_ops {
@@ -63,8 +78,9 @@ struct zs_backend_ops {
                    struct bufferevent **forward);
     void (*destroy)(struct zs_backend *be, struct zs_instance *inst, void *priv);
     /* Per-instance facts for /instances: pids, sandbox pieces and their outcome. */
-    void (*describe)(struct zs_backend *be, struct zs_instance *inst, void *priv,
-                     struct jsonw *w);
+    void (*describe)(struct zs_backend *be, struct zs_instance *inst, void *priv, struct jsonw *w);
+    /* Optional (NULL): the daemon stops taking requests: destroy the spares, make no more. */
+    void (*drain)(struct zs_backend *be);
     /* Synchronous teardown at exit: destroy and wait for anything still alive. */
     void (*dispose)(struct zs_backend *be);
 };
@@ -98,5 +114,27 @@ void zs_backend_released(struct zs_instance *inst);
 void zs_backend_record(struct zs_instance *inst, const char *record);
 /* Count an error the backend saw (e.g. GUEST_LOG_DROPPED). */
 void zs_backend_count_error(struct zs_instance *inst, enum zerg_error_kind kind, uint64_t n);
+
+/* --- spares (see the top of this file); call from the loop, create() included ---------------- */
+
+enum zs_spare_state { ZS_SPARE_PREPARING, ZS_SPARE_READY, ZS_SPARE_DYING, ZS_SPARE_NSTATES };
+const char *zs_spare_state_name(enum zs_spare_state s);
+/* Why a spare was lost before any instance took it (zerg_pool_failures_total{kind}). */
+enum zs_spare_failure { ZS_SPARE_CREATE_FAILED, ZS_SPARE_DIED, ZS_SPARE_NFAILURES };
+
+/* A key (> 0, unique within the daemon's life) for a new spare, counted as preparing from now;
+ * 0 when none may be made now (live + spares at limits.max_instances, or draining). */
+uint64_t zs_backend_spare_reserve(struct zs_spawner *sp);
+/* Persist (or replace) the spare's orphan record: one line, no newline. */
+void zs_backend_spare_record(struct zs_spawner *sp, uint64_t key, const char *record);
+void zs_backend_spare_move(struct zs_spawner *sp, enum zs_spare_state from, enum zs_spare_state to);
+/* Counts a spare lost before it was taken (it still holds its place until spare_gone). */
+void zs_backend_spare_failed(struct zs_spawner *sp, enum zs_spare_failure why);
+/* The spare no longer exists (destroyed, or its creation failed): uncounted, record removed. */
+void zs_backend_spare_gone(struct zs_spawner *sp, uint64_t key, enum zs_spare_state from);
+/* Only from create(): the spare is now `inst` (record removed, uncounted as a spare). */
+void zs_backend_spare_taken(struct zs_instance *inst, uint64_t key, enum zs_spare_state from);
+/* Only from create() of a backend keeping spares: none could be taken (a cold creation). */
+void zs_backend_pool_miss(struct zs_instance *inst);
 
 #endif

@@ -36,6 +36,20 @@
  *             every GONE_POLL_MS), or after DYING_WAIT_MS, logged. One `event=xen_domain` line
  *             per domain gives its create/unpause/destroy/gone timings (the bench reads them).
  *
+ * The pool (xen.pool_size > 0): domains prepared ahead of demand ("spares", backend.h), each a
+ * xen_instance without an instance, made like a cold one but with no parameters in xsdata (only
+ * data/zerg/pooled), then "armed" (death watch; unpaused too with xen.pool_mode "running") and
+ * ready to take. create() takes a ready spare (a hit), else one still being made (adopted: it
+ * gets its instance as soon as it is armed), else creates cold (a miss). Taking = the readiness
+ * watch, the parameters written in one xenstore transaction (data/zerg/instance among them: the
+ * guest waits for it), unpause when paused: then readiness and hand-off as usual. The refill
+ * runs on lx like any creation, started once each taken spare has ended (or REFILL_HOLD_MS
+ * after its take: a domain build holds lx and dom0's vCPU for ~200-300 ms under TCG, which would
+ * otherwise lengthen that request) and after every release (room under limits.max_instances). A
+ * spare that dies or cannot be made is destroyed, counted and replaced, the refill backing off
+ * while such losses repeat. Spares are recorded in the state directory (zs_backend_spare_record),
+ * and drain() destroys them.
+ *
  * Built only where libxen-dev is installed (ZERG_HAVE_XEN, see spawner/module.mk).
  */
 #include "backend.h"
@@ -72,6 +86,12 @@
 #define GONE_POLL_MS    10    /* how often a dying domain is looked up */
 #define DISPOSE_WAIT_MS 8000  /* how long dispose turns the loop for the last destroys */
 #define XS_HOME         "/local/domain/%u"
+#define NPARAMS         5     /* the guest's parameters: docs/guest-contract.md, Xen binding */
+#define PARAMS_TRIES    8     /* transaction attempts writing a taken spare's parameters */
+#define BACKOFF_MIN_MS  250   /* the refill's pause after a spare was lost, doubled per loss */
+#define BACKOFF_MAX_MS  30000 /* ... up to this, until a request takes a ready spare */
+#define REFILL_HOLD_MS  1000  /* the refill waits for taken spares to end, this long at most */
+#define PEER_MAX        64
 
 struct xen_instance;
 LIST_HEAD(xen_instance_list, xen_instance);
@@ -117,7 +137,20 @@ struct zs_backend {
     libxl_osevent_hooks hooks;            /* must outlive ctx */
     libxl_event_hooks event_hooks;
     libxl_childproc_hooks child_hooks;
+    /* the pool (main) */
+    uint32_t pool_size;
+    bool pool_running;        /* xen.pool_mode "running": spares are unpaused once armed */
+    bool draining;            /* drain() or dispose(): no more spares */
+    unsigned spares_alive;    /* spares preparing or ready */
+    unsigned takes_waiting;   /* taken spares still running: the refill waits for them */
+    uint64_t hold_until;      /* monotonic ns: ... until then at most */
+    unsigned loss_streak;     /* spares lost since a request last took a ready one */
+    uint64_t fill_not_before; /* monotonic ns: the refill's back-off */
+    struct event *pool_ev;    /* the first fill, and a backed-off one */
 };
+
+/* Where an instance's domain came from (the event=xen_domain line and /instances say it). */
+enum xen_origin { ORIGIN_COLD, ORIGIN_HIT, ORIGIN_ADOPTED };
 
 struct xen_instance {
     struct zs_backend *be;
@@ -150,10 +183,21 @@ struct xen_instance {
     uint8_t *prefix;
     size_t prefix_len;
     size_t prefix_sent; /* the prefix goes into the vchan before anything from the client */
+    char peer[PEER_MAX];
+    /* the pool: a spare has a key and no inst until create() takes it */
+    uint64_t spare_key;              /* 0: made on request (cold) */
+    enum zs_spare_state spare_state; /* while a spare */
+    enum xen_origin origin;
+    bool armed;        /* death watch set (and unpaused in running mode): ready to take */
+    bool holds_refill; /* taken, not yet ended: counted in be->takes_waiting */
+    uint64_t t_take;   /* create() took it */
 };
 
 static void instance_free(struct xen_instance *xi);
 static void pump(struct xen_instance *xi);
+static void start_destroy(struct xen_instance *xi);
+static void pool_fill(struct zs_backend *be);
+static void spare_lost(struct xen_instance *xi, enum zs_spare_failure why, const char *detail);
 
 #define SLOW_MS 50 /* a step on the daemon's loop longer than this is logged (event=xen_slow) */
 
@@ -453,6 +497,21 @@ static void main_event(struct zs_backend *be, struct xen_msg *m)
      * vchan close: move them to the proxy first, so its stream ends before the exit. */
     if (xi && xi->pump && xi->vchan)
         pump(xi);
+    if (xi && !xi->inst) {
+        /* A spare died or was killed while it waited (not one we are destroying). */
+        if (!xi->exited && xi->spare_state != ZS_SPARE_DYING)
+            spare_lost(xi, ZS_SPARE_DIED,
+                       m->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH ? "domain died"
+                                                                : shutdown_reason_text(m->reason));
+        return;
+    }
+    bool refill = xi && xi->holds_refill;
+    if (refill) {
+        /* The taken spare has served (or died): lx may build the next one, once its destroy
+         * (posted by the spawner through zs_backend_exited below) is on its way. */
+        xi->holds_refill = false;
+        be->takes_waiting--;
+    }
     if (xi && !xi->exited) {
         if (m->type == LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN) {
             int reason = m->reason;
@@ -466,6 +525,8 @@ static void main_event(struct zs_backend *be, struct xen_msg *m)
             zs_backend_exited(xi->inst, 0, ZERG_ERR_BOOT_EXIT, "domain died");
         }
     }
+    if (refill)
+        pool_fill(be); /* xi may be gone by now */
 }
 
 /* lx: libxl's events go to main, where the instances are. */
@@ -579,7 +640,25 @@ static char *xstrdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static int build_config(struct xen_instance *xi, const struct zs_create_args *a)
+/* The guest's parameters as key/value pairs (relative to the domain's home), data/zerg/instance
+ * last: the guest waits for it and reads the others once it is there. `n` holds a number. */
+static void instance_params(const struct xen_instance *xi, const char *kv[2 * NPARAMS], char n[24])
+{
+    snprintf(n, 24, "%zu", xi->prefix_len);
+    const char *pairs[2 * NPARAMS] = {
+        "data/zerg/daemon",       xi->be->cfg->daemon.id,
+        "data/zerg/peer",         xi->peer,
+        "data/zerg/vchan",        "data/zerg/vchan",
+        "data/zerg/prefix_bytes", n,
+        "data/zerg/instance",     xi->id_text,
+    };
+    memcpy(kv, pairs, sizeof pairs);
+}
+
+/* The domain's configuration. A cold domain's parameters go in c_info.xsdata, which libxl writes
+ * in its own creation transaction; a spare gets only data/zerg/pooled (the guest then waits for
+ * its parameters without a deadline) and its parameters when taken (write_params). */
+static int build_config(struct xen_instance *xi)
 {
     const struct zerg_config *cfg = xi->be->cfg;
     libxl_domain_config *d = &xi->dcfg;
@@ -587,26 +666,17 @@ static int build_config(struct xen_instance *xi, const struct zs_create_args *a)
     d->c_info.type = LIBXL_DOMAIN_TYPE_PV;
     d->c_info.name = xstrdup(xi->name);
     libxl_uuid_generate(&d->c_info.uuid);
-    /* Key/value pairs under the domain's xenstore home, written by libxl in its creation
-     * transaction: the guest's parameters (docs/guest-contract.md, Xen binding). */
-    char **kv = calloc(11, sizeof(char *));
+    const char *params[2 * NPARAMS], *pooled[2] = {"data/zerg/pooled", "1"};
+    char n[24];
+    instance_params(xi, params, n);
+    const char **src = xi->spare_key ? pooled : params;
+    size_t npairs = xi->spare_key ? 1 : NPARAMS;
+    char **kv = calloc(2 * npairs + 1, sizeof(char *));
     if (!kv)
         return -1;
     d->c_info.xsdata = kv;
-    kv[0] = xstrdup("data/zerg/instance");
-    kv[1] = xstrdup(xi->id_text);
-    kv[2] = xstrdup("data/zerg/daemon");
-    kv[3] = xstrdup(a->daemon_id);
-    kv[4] = xstrdup("data/zerg/peer");
-    kv[5] = xstrdup(a->peer ? a->peer : "");
-    kv[6] = xstrdup("data/zerg/vchan");
-    kv[7] = xstrdup("data/zerg/vchan");
-    kv[8] = xstrdup("data/zerg/prefix_bytes");
-    char n[24];
-    snprintf(n, sizeof n, "%zu", a->prefix_len);
-    kv[9] = xstrdup(n);
-    for (int i = 0; i < 10; i++)
-        if (!kv[i])
+    for (size_t i = 0; i < 2 * npairs; i++)
+        if (!(kv[i] = xstrdup(src[i])))
             return -1;
     libxl_domain_build_info_init_type(&d->b_info, LIBXL_DOMAIN_TYPE_PV);
     d->b_info.max_vcpus = 1;
@@ -624,9 +694,8 @@ static int build_config(struct xen_instance *xi, const struct zs_create_args *a)
     return 0;
 }
 
-static void start_destroy(struct xen_instance *xi);
-
-/* main: lx says whether the death watch was set and the domain unpaused. */
+/* main: lx says whether the death watch was set and the domain unpaused (a cold domain), or the
+ * parameters written and the domain unpaused (a taken spare). */
 static void main_unpaused(struct zs_backend *be, struct xen_msg *m)
 {
     (void)be;
@@ -639,6 +708,7 @@ static void main_unpaused(struct zs_backend *be, struct xen_msg *m)
         zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED,
                           m->rc == 1   ? "readiness watch failed"
                           : m->rc == 2 ? "death watch failed"
+                          : m->rc == 4 ? "writing the parameters failed"
                                        : "unpause failed");
     }
 }
@@ -663,6 +733,159 @@ static void lx_unpause(struct zs_backend *be, struct xen_msg *m)
     post_step(&be->to_main, xi, main_unpaused, rc);
 }
 
+/* The orphan record of a created domain: the instance's, or the spare's while it is one. */
+static void write_record(struct xen_instance *xi)
+{
+    char rec[160], uuid[LIBXL_UUID_FMTLEN + 1];
+    snprintf(uuid, sizeof uuid, LIBXL_UUID_FMT, LIBXL__UUID_BYTES(xi->dcfg.c_info.uuid.uuid));
+    snprintf(rec, sizeof rec, "domid=%u uuid=%s name=%s", xi->domid, uuid, xi->name);
+    if (xi->inst)
+        zs_backend_record(xi->inst, rec);
+    else
+        zs_backend_spare_record(xi->be->sp, xi->spare_key, rec);
+}
+
+static void set_ready_watch(struct xen_instance *xi)
+{
+    snprintf(xi->ready_path, sizeof xi->ready_path, XS_HOME "/data/zerg/ready", xi->domid);
+    snprintf(xi->token, sizeof xi->token, "%" PRIu64, xi->id);
+}
+
+/* --- the pool: spares ------------------------------------------------------------------------ */
+
+static void spare_set_state(struct xen_instance *xi, enum zs_spare_state to)
+{
+    struct zs_backend *be = xi->be;
+    if (xi->spare_state == to)
+        return;
+    if (to == ZS_SPARE_DYING)
+        be->spares_alive--;
+    zs_backend_spare_move(be->sp, xi->spare_state, to);
+    xi->spare_state = to;
+}
+
+static uint64_t backoff_ms(unsigned losses)
+{
+    uint64_t ms = BACKOFF_MIN_MS;
+    for (unsigned i = 1; i < losses && ms < BACKOFF_MAX_MS; i++)
+        ms *= 2;
+    return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
+}
+
+/* main: a spare died, was killed, or could not be made: counted, destroyed, and (once released)
+ * replaced after the back-off. */
+static void spare_lost(struct xen_instance *xi, enum zs_spare_failure why, const char *detail)
+{
+    struct zs_backend *be = xi->be;
+    zlog_msg(ZLOG_WARN, "xen", "prepared domain %s (domid %u) lost: %s; it is replaced", xi->name,
+             xi->created ? xi->domid : 0, detail);
+    zs_backend_spare_failed(be->sp, why);
+    be->loss_streak++;
+    be->fill_not_before = zclock_now_ns() + backoff_ms(be->loss_streak) * 1000000u;
+    xi->exited = true;
+    spare_set_state(xi, ZS_SPARE_DYING);
+    if (xi->in_lx)
+        xi->destroy_wanted = true;
+    else
+        start_destroy(xi); /* may release xi at once */
+}
+
+/* lx: a taken spare's parameters, in one transaction (retried when xenstored reports a
+ * conflict), so that the guest sees all of them together with data/zerg/instance. */
+static int write_params(struct zs_backend *be, struct xen_instance *xi)
+{
+    const char *kv[2 * NPARAMS];
+    char n[24], path[160];
+    instance_params(xi, kv, n);
+    for (int attempt = 0; attempt < PARAMS_TRIES; attempt++) {
+        xs_transaction_t t = xs_transaction_start(be->xs);
+        if (t == XBT_NULL)
+            return -1;
+        bool ok = true;
+        for (int i = 0; ok && i < NPARAMS; i++) {
+            snprintf(path, sizeof path, XS_HOME "/%s", xi->domid, kv[2 * i]);
+            ok = xs_write(be->xs, t, path, kv[2 * i + 1], strlen(kv[2 * i + 1]));
+        }
+        if (!ok) {
+            xs_transaction_end(be->xs, t, true);
+            return -1;
+        }
+        if (xs_transaction_end(be->xs, t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return -1;
+    }
+    return -1;
+}
+
+/* lx: a taken spare gets its instance: the readiness watch, the parameters, and unpause when it
+ * was kept paused. Answered like a cold domain's last step (main_unpaused); its death watch was
+ * set when it was armed. */
+static void lx_assign(struct zs_backend *be, struct xen_msg *m)
+{
+    struct xen_instance *xi = m->xi;
+    int rc = 0;
+    if (!xs_watch(be->xs, xi->ready_path, xi->token)) {
+        rc = 1;
+    } else {
+        xi->watching_ready = true;
+        LIST_INSERT_HEAD(&be->lx_watching, xi, lx_link);
+        if (write_params(be, xi) != 0)
+            rc = 4;
+        else if (!be->pool_running && libxl_domain_unpause(be->ctx, xi->domid, NULL) != 0)
+            rc = 3;
+    }
+    xi->t_unpaused = zclock_now_ns();
+    post_step(&be->to_main, xi, main_unpaused, rc);
+}
+
+static void start_assign(struct xen_instance *xi)
+{
+    set_ready_watch(xi);
+    xi->in_lx = true;
+    post_step(&xi->be->to_lx, xi, lx_assign, 0);
+}
+
+/* main: lx says whether a new spare is armed. */
+static void main_armed(struct zs_backend *be, struct xen_msg *m)
+{
+    (void)be;
+    struct xen_instance *xi = m->xi;
+    xi->in_lx = false;
+    if (xi->destroy_wanted) {
+        start_destroy(xi);
+        return;
+    }
+    if (m->rc != 0) {
+        const char *why = m->rc == 2 ? "death watch failed" : "unpause failed";
+        if (!xi->inst) {
+            spare_lost(xi, ZS_SPARE_CREATE_FAILED, why);
+        } else {
+            xi->exited = true;
+            zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, why);
+        }
+        return;
+    }
+    xi->armed = true;
+    if (xi->inst)
+        start_assign(xi); /* taken while it was being made */
+    else
+        spare_set_state(xi, ZS_SPARE_READY);
+}
+
+/* lx: a new spare's death watch (it may die, or be killed, while it waits), and in running mode
+ * its unpause: the guest boots and waits for its parameters. */
+static void lx_arm(struct zs_backend *be, struct xen_msg *m)
+{
+    struct xen_instance *xi = m->xi;
+    int rc = 0;
+    if (libxl_evenable_domain_death(be->ctx, xi->domid, 0, &xi->death) != 0)
+        rc = 2;
+    else if (be->pool_running && libxl_domain_unpause(be->ctx, xi->domid, NULL) != 0)
+        rc = 3;
+    post_step(&be->to_main, xi, main_armed, rc);
+}
+
 /* main: creation finished (m->rc from libxl). */
 static void main_created(struct zs_backend *be, struct xen_msg *m)
 {
@@ -672,9 +895,14 @@ static void main_created(struct zs_backend *be, struct xen_msg *m)
     xi->in_lx = false;
     if (rc != 0) {
         /* libxl tears a failed creation down itself: nothing of ours is left in Xen. */
+        if (!xi->inst && xi->spare_state != ZS_SPARE_DYING) {
+            snprintf(detail, sizeof detail, "libxl_domain_create_new: error %d", rc);
+            spare_lost(xi, ZS_SPARE_CREATE_FAILED, detail); /* released at once */
+            return;
+        }
         xi->exited = true;
-        if (xi->destroy_wanted) {
-            start_destroy(xi); /* the spawner already ended it; just release */
+        if (xi->destroy_wanted || !xi->inst) {
+            start_destroy(xi); /* ended already (the spawner, a drain): just release */
             return;
         }
         snprintf(detail, sizeof detail, "libxl_domain_create_new: error %d", rc);
@@ -682,17 +910,17 @@ static void main_created(struct zs_backend *be, struct xen_msg *m)
         return;
     }
     xi->created = true;
-    char rec[160], uuid[LIBXL_UUID_FMTLEN + 1];
-    snprintf(uuid, sizeof uuid, LIBXL_UUID_FMT, LIBXL__UUID_BYTES(xi->dcfg.c_info.uuid.uuid));
-    snprintf(rec, sizeof rec, "domid=%u uuid=%s name=%s", xi->domid, uuid, xi->name);
-    zs_backend_record(xi->inst, rec);
+    write_record(xi);
     if (xi->destroy_wanted) {
         start_destroy(xi);
         return;
     }
-    snprintf(xi->ready_path, sizeof xi->ready_path, XS_HOME "/data/zerg/ready", xi->domid);
-    snprintf(xi->token, sizeof xi->token, "%" PRIu64, xi->id);
     xi->in_lx = true;
+    if (xi->spare_key) {
+        post_step(&be->to_lx, xi, lx_arm, 0); /* a spare, taken meanwhile or not */
+        return;
+    }
+    set_ready_watch(xi);
     post_step(&be->to_lx, xi, lx_unpause, 0);
 }
 
@@ -719,41 +947,173 @@ static void lx_create(struct zs_backend *be, struct xen_msg *m)
     }
 }
 
-static int xen_create(struct zs_backend *be, struct zs_instance *inst,
-                      const struct zs_create_args *a, void **priv, char *err, size_t errlen)
+/* What the instance brings: its id, the client's address, the prefix. -1: out of memory. */
+static int instance_set(struct xen_instance *xi, const struct zs_create_args *a)
 {
-    struct xen_instance *xi = calloc(1, sizeof *xi);
-    if (!xi) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    uint8_t *prefix = NULL;
+    if (a->prefix_len) {
+        prefix = malloc(a->prefix_len);
+        if (!prefix)
+            return -1;
+        memcpy(prefix, a->prefix, a->prefix_len);
     }
-    xi->be = be;
-    xi->inst = inst;
+    xi->prefix = prefix;
+    xi->prefix_len = a->prefix_len;
     xi->id = a->id;
     snprintf(xi->id_text, sizeof xi->id_text, "%" PRIu64, a->id);
-    snprintf(xi->name, sizeof xi->name, "zerg-%s-%" PRIu64, a->daemon_id, a->id);
-    if (a->prefix_len) {
-        xi->prefix = malloc(a->prefix_len);
-        if (!xi->prefix) {
-            free(xi);
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        memcpy(xi->prefix, a->prefix, a->prefix_len);
-        xi->prefix_len = a->prefix_len;
-    }
-    if (build_config(xi, a) < 0) {
+    snprintf(xi->peer, sizeof xi->peer, "%s", a->peer ? a->peer : "");
+    return 0;
+}
+
+/* A new domain on its way: a cold one for instance args `a` (spare_key 0), or a spare (`a`
+ * NULL). NULL: out of memory, nothing started. */
+static struct xen_instance *domain_start(struct zs_backend *be, const struct zs_create_args *a,
+                                         uint64_t spare_key)
+{
+    struct xen_instance *xi = calloc(1, sizeof *xi);
+    if (!xi)
+        return NULL;
+    libxl_domain_config_init(&xi->dcfg);
+    xi->be = be;
+    xi->spare_key = spare_key;
+    xi->spare_state = ZS_SPARE_PREPARING;
+    if (spare_key)
+        snprintf(xi->name, sizeof xi->name, "zerg-%s-p%" PRIu64, be->cfg->daemon.id, spare_key);
+    else
+        snprintf(xi->name, sizeof xi->name, "zerg-%s-%" PRIu64, be->cfg->daemon.id, a->id);
+    if ((a && instance_set(xi, a) < 0) || build_config(xi) < 0) {
         libxl_domain_config_dispose(&xi->dcfg);
         free(xi->prefix);
         free(xi);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        return NULL;
     }
     LIST_INSERT_HEAD(&be->live, xi, link);
     xi->in_lx = true;
     post_step(&be->to_lx, xi, lx_create, 0);
+    return xi;
+}
+
+/* The spare to take: a ready one, else the oldest still being made (further along than a cold
+ * creation would be); NULL when there is none. */
+static struct xen_instance *spare_to_take(struct zs_backend *be)
+{
+    struct xen_instance *xi, *preparing = NULL;
+    LIST_FOREACH(xi, &be->live, link)
+    {
+        if (xi->inst || !xi->spare_key || xi->spare_state == ZS_SPARE_DYING)
+            continue;
+        if (xi->spare_state == ZS_SPARE_READY)
+            return xi;
+        preparing = xi; /* the list is newest first: the last one seen is the oldest */
+    }
+    return preparing;
+}
+
+/* create() takes spare xi for inst: its record becomes the instance's, and it gets its
+ * parameters now (ready) or once it is armed (still being made). */
+static int spare_take(struct xen_instance *xi, struct zs_instance *inst,
+                      const struct zs_create_args *a)
+{
+    struct zs_backend *be = xi->be;
+    if (instance_set(xi, a) < 0)
+        return -1; /* the spare stays in the pool */
+    enum zs_spare_state from = xi->spare_state;
+    xi->inst = inst;
+    xi->origin = from == ZS_SPARE_READY ? ORIGIN_HIT : ORIGIN_ADOPTED;
+    xi->t_take = zclock_now_ns();
+    be->spares_alive--;
+    if (xi->created)
+        write_record(xi); /* the instance's record before the spare's goes */
+    zs_backend_spare_taken(inst, xi->spare_key, from);
+    if (from == ZS_SPARE_READY)
+        be->loss_streak = 0;
+    xi->holds_refill = true;
+    be->takes_waiting++;
+    be->hold_until = xi->t_take + (uint64_t)REFILL_HOLD_MS * 1000000u;
+    if (xi->armed && !xi->in_lx)
+        start_assign(xi);
+    return 0;
+}
+
+static int xen_create(struct zs_backend *be, struct zs_instance *inst,
+                      const struct zs_create_args *a, void **priv, char *err, size_t errlen)
+{
+    struct xen_instance *xi = be->pool_size ? spare_to_take(be) : NULL;
+    if (xi) {
+        if (spare_take(xi, inst, a) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        *priv = xi;
+        return 0;
+    }
+    if (be->pool_size)
+        zs_backend_pool_miss(inst);
+    xi = domain_start(be, a, 0);
+    if (!xi) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    xi->inst = inst;
     *priv = xi;
     return 0;
+}
+
+/* main: makes spares up to xen.pool_size, within limits.max_instances, unless draining, backing
+ * off after losses, or while a taken spare still runs (within REFILL_HOLD_MS of its take): a
+ * domain build holds lx (readiness, libxl's events) and dom0's one vCPU for ~200-300 ms under
+ * TCG, which measured as a hit's client latency doubled when the refill started at its
+ * readiness (docs/xen.md). */
+static void pool_fill(struct zs_backend *be)
+{
+    if (!be->pool_size || be->draining)
+        return;
+    uint64_t now = zclock_now_ns();
+    uint64_t not_before = be->fill_not_before;
+    if (be->takes_waiting > 0 && be->hold_until > not_before)
+        not_before = be->hold_until;
+    if (now < not_before) {
+        struct timeval tv = zclock_ms_to_tv((uint32_t)((not_before - now) / 1000000u + 1));
+        evtimer_add(be->pool_ev, &tv);
+        return;
+    }
+    while (be->spares_alive < be->pool_size) {
+        uint64_t key = zs_backend_spare_reserve(be->sp);
+        if (!key)
+            return; /* no room now: again when something is released */
+        be->spares_alive++;
+        if (!domain_start(be, NULL, key)) {
+            zlog_msg(ZLOG_ERROR, "xen", "out of memory preparing a domain for the pool");
+            be->spares_alive--;
+            zs_backend_spare_gone(be->sp, key, ZS_SPARE_PREPARING);
+            be->fill_not_before = now + (uint64_t)BACKOFF_MAX_MS * 1000000u;
+            return;
+        }
+    }
+}
+
+static void pool_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pool_fill(arg);
+}
+
+/* The daemon stops taking requests: the spares go now. */
+static void xen_drain(struct zs_backend *be)
+{
+    be->draining = true;
+    struct xen_instance *xi, *next;
+    for (xi = LIST_FIRST(&be->live); xi; xi = next) {
+        next = LIST_NEXT(xi, link);
+        if (xi->inst || !xi->spare_key || xi->spare_state == ZS_SPARE_DYING)
+            continue;
+        spare_set_state(xi, ZS_SPARE_DYING);
+        if (xi->in_lx)
+            xi->destroy_wanted = true;
+        else
+            start_destroy(xi);
+    }
 }
 
 /* --- hand-off: the vchan pump ------------------------------------------------------------- */
@@ -879,9 +1239,18 @@ static uint64_t ms_between(uint64_t from, uint64_t to)
     return from && to > from ? to - from : 0;
 }
 
-/* The last step of every instance: its timing line, then the spawner is told. */
+static const char *origin_text(const struct xen_instance *xi)
+{
+    if (!xi->inst)
+        return "spare"; /* never taken */
+    return xi->origin == ORIGIN_HIT ? "hit" : xi->origin == ORIGIN_ADOPTED ? "adopted" : "cold";
+}
+
+/* The last step of every domain: its timing line, then the spawner is told, and the pool filled
+ * (there may be room now). */
 static void release(struct xen_instance *xi)
 {
+    struct zs_backend *be = xi->be;
     struct zs_instance *inst = xi->inst;
     if (xi->created && zlog_enabled(ZLOG_INFO)) {
         uint64_t gone = zclock_now_ns();
@@ -889,14 +1258,32 @@ static void release(struct xen_instance *xi)
         zlog_begin(&l, ZLOG_INFO, "xen_domain");
         zlog_kv_u64(&l, "id", xi->id);
         zlog_kv_u64(&l, "domid", xi->domid);
+        zlog_kv_str(&l, "pool", origin_text(xi));
+        if (xi->spare_key)
+            zlog_kv_u64(&l, "spare", xi->spare_key);
         zlog_kv_ms(&l, "create_ms", ms_between(xi->t_create, xi->t_created));
-        zlog_kv_ms(&l, "unpause_ms", ms_between(xi->t_created, xi->t_unpaused));
+        if (xi->spare_key && xi->inst)
+            zlog_kv_ms(&l, "assign_ms", ms_between(xi->t_take, xi->t_unpaused));
+        else
+            zlog_kv_ms(&l, "unpause_ms", ms_between(xi->t_created, xi->t_unpaused));
         zlog_kv_ms(&l, "destroy_ms", ms_between(xi->t_destroy, xi->t_destroyed));
         zlog_kv_ms(&l, "gone_ms", ms_between(xi->t_destroyed, gone));
         zlog_end(&l);
     }
+    if (xi->holds_refill) {
+        xi->holds_refill = false;
+        be->takes_waiting--;
+    }
+    uint64_t key = xi->spare_key;
+    enum zs_spare_state state = xi->spare_state;
+    if (!inst && state != ZS_SPARE_DYING)
+        be->spares_alive--; /* not through spare_set_state: the spawner is told below */
     instance_free(xi);
-    zs_backend_released(inst);
+    if (inst)
+        zs_backend_released(inst);
+    else
+        zs_backend_spare_gone(be->sp, key, state);
+    pool_fill(be);
 }
 
 /* main: lx is done with the domain (gone, or the bound passed, or the destroy refused). */
@@ -1115,6 +1502,7 @@ static void xen_describe(struct zs_backend *be, struct zs_instance *inst, void *
     jsonw_kv_str(w, "uuid", uuid);
     if (xi->created)
         jsonw_kv_u64(w, "domid", xi->domid);
+    jsonw_kv_str(w, "pool", origin_text(xi));
     jsonw_kv_bool(w, "vchan", xi->vchan != NULL);
     jsonw_object_end(w);
 }
@@ -1138,9 +1526,14 @@ static void xen_dispose(struct zs_backend *be)
         return;
     /* Destroy what is left: start the asynchronous destroys and turn the daemon's loop here
      * (lx's answers arrive on it), within a bound. */
+    be->draining = true;
+    if (be->pool_ev)
+        event_del(be->pool_ev);
     struct xen_instance *xi, *next;
     for (xi = LIST_FIRST(&be->live); xi; xi = next) {
         next = LIST_NEXT(xi, link);
+        if (!xi->inst && xi->spare_state != ZS_SPARE_DYING)
+            spare_set_state(xi, ZS_SPARE_DYING);
         if (xi->in_lx)
             xi->destroy_wanted = true;
         else
@@ -1161,12 +1554,16 @@ static void xen_dispose(struct zs_backend *be)
     mailbox_dispose(&be->to_main);
     while (!LIST_EMPTY(&be->live)) {
         xi = LIST_FIRST(&be->live);
-        zlog_msg(ZLOG_ERROR, "xen", "domain %u (instance %" PRIu64 ") not destroyed in %d ms",
-                 xi->domid, xi->id, DISPOSE_WAIT_MS);
+        zlog_msg(ZLOG_ERROR, "xen", "domain %u (%s) not destroyed in %d ms", xi->domid, xi->name,
+                 DISPOSE_WAIT_MS);
         struct zs_instance *inst = xi->inst;
         instance_free(xi);
-        zs_backend_released(inst);
+        if (inst)
+            zs_backend_released(inst);
+        /* A spare's record stays: the next run of this daemon id destroys it. */
     }
+    if (be->pool_ev)
+        event_free(be->pool_ev);
     if (be->xs_ev)
         event_free(be->xs_ev);
     if (be->sigchld_ev)
@@ -1193,6 +1590,8 @@ static int xen_init(struct zs_backend **out, struct zs_spawner *sp, const struct
     be->sp = sp;
     be->cfg = cfg;
     be->base = base;
+    be->pool_size = cfg->xen.pool_size;
+    be->pool_running = cfg->xen.pool_mode == ZERG_POOL_RUNNING;
     LIST_INIT(&be->live);
     LIST_INIT(&be->lx_watching);
     if (!cfg->xen.kernel || access(cfg->xen.kernel, R_OK) != 0) {
@@ -1244,6 +1643,22 @@ static int xen_init(struct zs_backend **out, struct zs_spawner *sp, const struct
         snprintf(err, errlen, "cannot watch xenstore on the loop");
         goto fail;
     }
+    if (be->pool_size) {
+        uint64_t free_kb = 0, want_kb = (uint64_t)be->pool_size * cfg->xen.memory_mb * 1024u;
+        if (libxl_get_free_memory(be->ctx, &free_kb) == 0 && free_kb < want_kb)
+            zlog_msg(ZLOG_WARN, "xen",
+                     "xen.pool_size %u domains of %u MB need more than Xen's free memory "
+                     "(%" PRIu64 " MB): the pool will not fill",
+                     be->pool_size, cfg->xen.memory_mb, free_kb / 1024);
+        /* The first fill runs from the loop, after the spawner has handed the orphans of an
+         * earlier run to lx: their destroys go first. */
+        be->pool_ev = evtimer_new(base, pool_timer_cb, be);
+        struct timeval now = {0, 0};
+        if (!be->pool_ev || evtimer_add(be->pool_ev, &now) < 0) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+    }
     int prc = pthread_create(&be->lx_thread, NULL, lx_main, be);
     if (prc != 0) {
         snprintf(err, errlen, "cannot start libxl's thread: %s", strerror(prc));
@@ -1266,5 +1681,6 @@ const struct zs_backend_ops zs_backend_xen = {
     .handoff = xen_handoff,
     .destroy = xen_destroy,
     .describe = xen_describe,
+    .drain = xen_drain,
     .dispose = xen_dispose,
 };

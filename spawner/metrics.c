@@ -26,8 +26,14 @@ static void gauge(struct evbuffer *out, const char *name, const char *help, uint
                         (unsigned long long)v);
 }
 
+static const char *const spare_failure_labels[ZS_SPARE_NFAILURES] = {
+    [ZS_SPARE_CREATE_FAILED] = "create_failed",
+    [ZS_SPARE_DIED] = "died",
+};
+
 void zs_metrics_write(const struct zs_metrics *m, struct evbuffer *out, uint64_t live,
-                      uint64_t queued, const uint64_t *per_state, int draining)
+                      uint64_t queued, const uint64_t *per_state, const uint64_t *spares,
+                      int draining)
 {
     counter(out, "zerg_instances_started_total", "Instances whose creation the backend started.",
             m->started_total);
@@ -43,10 +49,11 @@ void zs_metrics_write(const struct zs_metrics *m, struct evbuffer *out, uint64_t
     for (int s = 0; s < ZS_NSTATES; s++)
         evbuffer_add_printf(out, "zerg_instances_state{state=\"%s\"} %llu\n",
                             zs_state_name((enum zs_state)s), (unsigned long long)per_state[s]);
-    evbuffer_add_printf(out, "# HELP zerg_instance_exits_total Guests that ended by themselves.\n"
-                             "# TYPE zerg_instance_exits_total counter\n"
-                             "zerg_instance_exits_total{how=\"clean\"} %llu\n"
-                             "zerg_instance_exits_total{how=\"crash\"} %llu\n",
+    evbuffer_add_printf(out,
+                        "# HELP zerg_instance_exits_total Guests that ended by themselves.\n"
+                        "# TYPE zerg_instance_exits_total counter\n"
+                        "zerg_instance_exits_total{how=\"clean\"} %llu\n"
+                        "zerg_instance_exits_total{how=\"crash\"} %llu\n",
                         (unsigned long long)m->exits_clean, (unsigned long long)m->exits_crash);
     evbuffer_add_printf(out, "# HELP zerg_errors_total Failures by kind.\n"
                              "# TYPE zerg_errors_total counter\n");
@@ -54,6 +61,23 @@ void zs_metrics_write(const struct zs_metrics *m, struct evbuffer *out, uint64_t
         evbuffer_add_printf(out, "zerg_errors_total{kind=\"%s\"} %llu\n",
                             zerg_error_label((enum zerg_error_kind)k),
                             (unsigned long long)m->errors[k]);
+    evbuffer_add_printf(out, "# HELP zerg_pool_domains Instances' domains prepared ahead of "
+                             "demand (xen.pool_size), by state.\n"
+                             "# TYPE zerg_pool_domains gauge\n");
+    for (int s = 0; s < ZS_SPARE_NSTATES; s++)
+        evbuffer_add_printf(out, "zerg_pool_domains{state=\"%s\"} %llu\n",
+                            zs_spare_state_name((enum zs_spare_state)s),
+                            (unsigned long long)spares[s]);
+    counter(out, "zerg_pool_hits_total", "Requests given a prepared domain that was ready.",
+            m->pool_hits);
+    counter(out, "zerg_pool_misses_total",
+            "Requests of a pooled backend that found no prepared domain ready.", m->pool_misses);
+    evbuffer_add_printf(out, "# HELP zerg_pool_failures_total Prepared domains lost before a "
+                             "request took them (each is replaced).\n"
+                             "# TYPE zerg_pool_failures_total counter\n");
+    for (int k = 0; k < ZS_SPARE_NFAILURES; k++)
+        evbuffer_add_printf(out, "zerg_pool_failures_total{kind=\"%s\"} %llu\n",
+                            spare_failure_labels[k], (unsigned long long)m->pool_failures[k]);
     histogram_write(&m->boot, out, "zerg_boot_seconds", "Booting to ready.");
     histogram_write(&m->cycle, out, "zerg_cycle_seconds", "Requested to reaped.");
     histogram_write(&m->queue_wait, out, "zerg_queue_wait_seconds",

@@ -26,7 +26,7 @@
 #include <sys/queue.h>
 #include <unistd.h>
 
-#define LOOP_PROBE_MS 50
+#define LOOP_PROBE_MS  50
 #define CLIENT_BUCKETS 1024
 
 /* Instances per client address, for limits.per_client_max. */
@@ -42,8 +42,8 @@ struct zs_instance {
     struct zs_spawner *sp;
     uint64_t id;
     enum zs_state state;
-    uint64_t stamp[ZS_NSTATES]; /* monotonic ns of entering each state, 0 if never */
-    int slot;                   /* -1 when not holding one */
+    uint64_t stamp[ZS_NSTATES];    /* monotonic ns of entering each state, 0 if never */
+    int slot;                      /* -1 when not holding one */
     TAILQ_ENTRY(zs_instance) link; /* in sp->queue while requested, else sp->live */
     bool queued;
 
@@ -59,7 +59,7 @@ struct zs_instance {
     void *user;
     struct event *notify_ev;
     bool notify_ready, notify_ended;
-    bool release_pending; /* reap from notify_cb: nothing to wait for from the backend */
+    bool release_pending;        /* reap from notify_cb: nothing to wait for from the backend */
     struct bufferevent *forward; /* handed to the caller with ready */
     enum zs_outcome outcome;
 
@@ -70,7 +70,7 @@ struct zs_instance {
 
     /* the backend */
     void *priv;
-    bool backend_owned;   /* create() accepted: destroy() and released() must follow */
+    bool backend_owned; /* create() accepted: destroy() and released() must follow */
     bool destroy_called;
     struct event *timer_ev; /* the deadline of the current state */
 };
@@ -91,6 +91,9 @@ struct zs_spawner {
     unsigned slots_used;
     LIST_HEAD(, client_entry) clients[CLIENT_BUCKETS];
     bool draining;
+    /* spares (backend.h): counted against limits.max_instances until gone or taken */
+    uint64_t spares[ZS_SPARE_NSTATES];
+    uint64_t next_spare;
     struct event *probe_ev;
     uint64_t probe_last;
 };
@@ -133,6 +136,23 @@ size_t zs_spawner_live(const struct zs_spawner *sp)
 size_t zs_spawner_queued(const struct zs_spawner *sp)
 {
     return sp->nqueued;
+}
+
+static uint64_t spares_held(const struct zs_spawner *sp)
+{
+    return sp->spares[ZS_SPARE_PREPARING] + sp->spares[ZS_SPARE_READY] + sp->spares[ZS_SPARE_DYING];
+}
+
+/* A request may start now: a slot is free, and either the spares leave room for one more
+ * instance or create() will turn a spare into it (backend.h), so that live instances + spares
+ * never exceed limits.max_instances. */
+static bool can_start(const struct zs_spawner *sp)
+{
+    uint32_t max = sp->cfg->limits.max_instances;
+    if (sp->slots_used >= max)
+        return false;
+    return sp->slots_used + spares_held(sp) < max || sp->spares[ZS_SPARE_PREPARING] > 0 ||
+           sp->spares[ZS_SPARE_READY] > 0;
 }
 
 void zs_spawner_count_error(struct zs_spawner *sp, enum zerg_error_kind kind)
@@ -184,8 +204,8 @@ static void client_release(struct zs_instance *inst)
     }
 }
 
-static void format_peer(const struct sockaddr_storage *ss, char *host, size_t hostlen,
-                        char *full, size_t fulllen)
+static void format_peer(const struct sockaddr_storage *ss, char *host, size_t hostlen, char *full,
+                        size_t fulllen)
 {
     uint16_t port = 0;
     host[0] = 0;
@@ -230,8 +250,8 @@ static void log_transition(struct zs_instance *inst)
         zlog_kv_ms(&l, "serve_ms", now - inst->stamp[ZS_SERVING]);
     if (inst->state == ZS_REAPED)
         zlog_kv_ms(&l, "cycle_ms", now - t0);
-    if (inst->has_kind && (inst->state == ZS_FAILED || inst->state == ZS_EXITED ||
-                           inst->state == ZS_REAPED))
+    if (inst->has_kind &&
+        (inst->state == ZS_FAILED || inst->state == ZS_EXITED || inst->state == ZS_REAPED))
         zlog_kv_str(&l, "reason", zerg_error_label(inst->kind));
     if (inst->detail[0] && inst->state != ZS_REQUESTED)
         zlog_kv_str(&l, "detail", inst->detail);
@@ -285,7 +305,7 @@ int zs_spawner_request(struct zs_spawner *sp, const struct zs_request *req,
         sp->metrics.errors[ZERG_ERR_CLIENT_CAP]++;
         return ZS_REQ_CLIENT_CAP;
     }
-    bool free_slot = sp->slots_used < cfg->limits.max_instances && sp->nqueued == 0;
+    bool free_slot = can_start(sp) && sp->nqueued == 0;
     if (!free_slot && sp->nqueued >= cfg->limits.queue_length) {
         sp->metrics.errors[ZERG_ERR_QUEUE_FULL]++;
         return ZS_REQ_QUEUE_FULL;
@@ -349,7 +369,7 @@ nomem:
 /* A slot came free: the oldest queued request boots. */
 static void admit_from_queue(struct zs_spawner *sp)
 {
-    while (!sp->draining && sp->nqueued > 0 && sp->slots_used < sp->cfg->limits.max_instances) {
+    while (!sp->draining && sp->nqueued > 0 && can_start(sp)) {
         struct zs_instance *inst = TAILQ_FIRST(&sp->queue);
         TAILQ_REMOVE(&sp->queue, inst, link);
         sp->nqueued--;
@@ -397,15 +417,92 @@ static void start_boot(struct zs_instance *inst)
     }
     inst->backend_owned = true;
     sp->metrics.started_total++;
+    if (sp->slots_used + spares_held(sp) > sp->cfg->limits.max_instances)
+        zlog_msg(ZLOG_ERROR, "spawner",
+                 "backend %s kept a spare while at capacity: %u live + %" PRIu64
+                 " spares > limits.max_instances",
+                 sp->ops->name, sp->slots_used, spares_held(sp));
     arm_deadline(inst, sp->cfg->limits.boot_timeout_ms);
 }
 
 void zs_backend_record(struct zs_instance *inst, const char *record)
 {
     struct zs_spawner *sp = inst->sp;
-    if (state_dir_write(&sp->sd, inst->id, sp->ops->name, record) < 0)
-        zlog_msg(ZLOG_ERROR, "state_dir", "cannot record instance %" PRIu64 " in %s: %s",
-                 inst->id, sp->sd.path, strerror(errno));
+    if (state_dir_write(&sp->sd, STATE_REC_INSTANCE, inst->id, sp->ops->name, record) < 0)
+        zlog_msg(ZLOG_ERROR, "state_dir", "cannot record instance %" PRIu64 " in %s: %s", inst->id,
+                 sp->sd.path, strerror(errno));
+}
+
+/* --- spares --------------------------------------------------------------------------------- */
+
+static const char *const spare_state_names[ZS_SPARE_NSTATES] = {"preparing", "ready", "dying"};
+
+const char *zs_spare_state_name(enum zs_spare_state s)
+{
+    return (unsigned)s < ZS_SPARE_NSTATES ? spare_state_names[s] : "?";
+}
+
+static void spare_uncount(struct zs_spawner *sp, enum zs_spare_state from)
+{
+    if ((unsigned)from < ZS_SPARE_NSTATES && sp->spares[from] > 0)
+        sp->spares[from]--;
+    else
+        zlog_msg(ZLOG_ERROR, "spawner", "backend %s released a %s spare it did not hold",
+                 sp->ops->name, zs_spare_state_name(from));
+}
+
+uint64_t zs_backend_spare_reserve(struct zs_spawner *sp)
+{
+    /* Queued requests come first: a spare is made only with room for it beside them. */
+    if (sp->draining || sp->nqueued > 0 ||
+        sp->slots_used + spares_held(sp) >= sp->cfg->limits.max_instances)
+        return 0;
+    sp->spares[ZS_SPARE_PREPARING]++;
+    return ++sp->next_spare;
+}
+
+void zs_backend_spare_record(struct zs_spawner *sp, uint64_t key, const char *record)
+{
+    if (state_dir_write(&sp->sd, STATE_REC_SPARE, key, sp->ops->name, record) < 0)
+        zlog_msg(ZLOG_ERROR, "state_dir", "cannot record spare %" PRIu64 " in %s: %s", key,
+                 sp->sd.path, strerror(errno));
+}
+
+void zs_backend_spare_move(struct zs_spawner *sp, enum zs_spare_state from, enum zs_spare_state to)
+{
+    if ((unsigned)to >= ZS_SPARE_NSTATES || from == to)
+        return;
+    spare_uncount(sp, from);
+    sp->spares[to]++;
+}
+
+void zs_backend_spare_failed(struct zs_spawner *sp, enum zs_spare_failure why)
+{
+    if ((unsigned)why < ZS_SPARE_NFAILURES)
+        sp->metrics.pool_failures[why]++;
+}
+
+void zs_backend_spare_gone(struct zs_spawner *sp, uint64_t key, enum zs_spare_state from)
+{
+    spare_uncount(sp, from);
+    state_dir_remove(&sp->sd, STATE_REC_SPARE, key);
+    admit_from_queue(sp); /* its place is free */
+}
+
+void zs_backend_spare_taken(struct zs_instance *inst, uint64_t key, enum zs_spare_state from)
+{
+    struct zs_spawner *sp = inst->sp;
+    spare_uncount(sp, from);
+    state_dir_remove(&sp->sd, STATE_REC_SPARE, key);
+    if (from == ZS_SPARE_READY)
+        sp->metrics.pool_hits++;
+    else
+        sp->metrics.pool_misses++;
+}
+
+void zs_backend_pool_miss(struct zs_instance *inst)
+{
+    inst->sp->metrics.pool_misses++;
 }
 
 /* --- ready and hand-off --------------------------------------------------------------------- */
@@ -575,7 +672,7 @@ void zs_backend_released(struct zs_instance *inst)
     histogram_observe(&sp->metrics.cycle,
                       zclock_seconds(inst->stamp[ZS_REAPED] - inst->stamp[ZS_REQUESTED]));
     if (inst->backend_owned)
-        state_dir_remove(&sp->sd, inst->id);
+        state_dir_remove(&sp->sd, STATE_REC_INSTANCE, inst->id);
     TAILQ_REMOVE(&sp->live, inst, link);
     if (inst->slot >= 0) {
         sp->slots[inst->slot] = 0;
@@ -628,9 +725,12 @@ static void notify_cb(evutil_socket_t fd, short what, void *arg)
 
 void zs_spawner_drain(struct zs_spawner *sp)
 {
+    bool was = sp->draining;
     sp->draining = true;
     while (!TAILQ_EMPTY(&sp->queue))
         fail(TAILQ_FIRST(&sp->queue), ZERG_ERR_DRAINING, "daemon shutting down");
+    if (!was && sp->ops->drain)
+        sp->ops->drain(sp->be); /* its spares go now, not at the end of the drain */
 }
 
 void zs_spawner_kill_all(struct zs_spawner *sp)
@@ -657,7 +757,8 @@ static void probe_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --- creation and teardown ------------------------------------------------------------------ */
 
-static void sweep_one(void *arg, uint64_t id, const char *backend, const char *record)
+static void sweep_one(void *arg, enum state_rec_kind kind, uint64_t id, const char *backend,
+                      const char *record)
 {
     struct zs_spawner *sp = arg;
     int r = 0;
@@ -665,6 +766,7 @@ static void sweep_one(void *arg, uint64_t id, const char *backend, const char *r
         r = sp->ops->destroy_orphan(sp->be, record);
     struct zlog_line l;
     zlog_begin(&l, ZLOG_WARN, "orphan");
+    zlog_kv_str(&l, "of", kind == STATE_REC_SPARE ? "spare" : "instance");
     zlog_kv_u64(&l, "id", id);
     zlog_kv_str(&l, "backend", backend);
     zlog_kv_str(&l, "record", record);
@@ -739,7 +841,7 @@ void zs_spawner_free(struct zs_spawner *sp)
         struct zs_instance *inst = TAILQ_FIRST(&sp->live);
         TAILQ_REMOVE(&sp->live, inst, link);
         if (inst->backend_owned)
-            state_dir_remove(&sp->sd, inst->id);
+            state_dir_remove(&sp->sd, STATE_REC_INSTANCE, inst->id);
         instance_free(inst);
     }
     for (int i = 0; i < CLIENT_BUCKETS; i++) {
@@ -760,7 +862,8 @@ void zs_spawner_free(struct zs_spawner *sp)
 
 void zs_spawner_write_metrics(struct zs_spawner *sp, struct evbuffer *out)
 {
-    zs_metrics_write(&sp->metrics, out, sp->slots_used, sp->nqueued, sp->per_state, sp->draining);
+    zs_metrics_write(&sp->metrics, out, sp->slots_used, sp->nqueued, sp->per_state, sp->spares,
+                     sp->draining);
 }
 
 void zs_spawner_write_instances(struct zs_spawner *sp, struct evbuffer *out)
@@ -774,6 +877,11 @@ void zs_spawner_write_instances(struct zs_spawner *sp, struct evbuffer *out)
     jsonw_kv_u64(&w, "live", sp->slots_used);
     jsonw_kv_u64(&w, "queued", sp->nqueued);
     jsonw_kv_bool(&w, "draining", sp->draining);
+    jsonw_key(&w, "spares");
+    jsonw_object_begin(&w);
+    for (int s = 0; s < ZS_SPARE_NSTATES; s++)
+        jsonw_kv_u64(&w, zs_spare_state_name((enum zs_spare_state)s), sp->spares[s]);
+    jsonw_object_end(&w);
     jsonw_key(&w, "instances");
     jsonw_array_begin(&w);
     struct instance_list *lists[2] = {&sp->live, &sp->queue};

@@ -78,8 +78,42 @@ int state_dir_open(struct state_dir *sd, const char *dir, const char *daemon_id,
     return 0;
 }
 
+static const char *const kind_prefix[] = {[STATE_REC_INSTANCE] = "", [STATE_REC_SPARE] = "spare-"};
+
+/* "<prefix><id>.rec" */
+static void record_name(char *out, size_t cap, enum state_rec_kind kind, uint64_t id,
+                        const char *suffix)
+{
+    snprintf(out, cap, "%s%" PRIu64 "%s", kind_prefix[kind], id, suffix);
+}
+
+/* The kind and id a file name stands for; -1 if it is not a record's name. Strict: digits only,
+ * so "12.rec.tmp" or "spare-x.rec" are not records. */
+static int parse_record_name(const char *name, enum state_rec_kind *kind, uint64_t *id)
+{
+    size_t plen = strlen(kind_prefix[STATE_REC_SPARE]);
+    *kind = STATE_REC_INSTANCE;
+    if (strncmp(name, kind_prefix[STATE_REC_SPARE], plen) == 0) {
+        *kind = STATE_REC_SPARE;
+        name += plen;
+    }
+    const char *p = name;
+    uint64_t v = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+        p++;
+    }
+    if (p == name || strcmp(p, ".rec") != 0)
+        return -1;
+    *id = v;
+    return 0;
+}
+
 int state_dir_sweep(struct state_dir *sd,
-                    void (*fn)(void *arg, uint64_t id, const char *backend, const char *record),
+                    void (*fn)(void *arg, enum state_rec_kind kind, uint64_t id,
+                               const char *backend, const char *record),
                     void *arg, char *err, size_t errlen)
 {
     int dup_fd = -1, seen = 0;
@@ -95,8 +129,8 @@ int state_dir_sweep(struct state_dir *sd,
     struct dirent *e;
     while ((e = readdir(d))) {
         uint64_t id;
-        char suffix[8];
-        if (sscanf(e->d_name, "%" SCNu64 "%7s", &id, suffix) != 2 || strcmp(suffix, ".rec") != 0)
+        enum state_rec_kind kind;
+        if (parse_record_name(e->d_name, &kind, &id) < 0)
             continue;
         char line[1024] = "";
         int fd = openat(sd->dir_fd, e->d_name, O_RDONLY | O_CLOEXEC);
@@ -109,9 +143,9 @@ int state_dir_sweep(struct state_dir *sd,
         char *space = strchr(line, ' ');
         if (space) {
             *space = 0;
-            fn(arg, id, line, space + 1);
+            fn(arg, kind, id, line, space + 1);
         } else {
-            fn(arg, id, "", line);
+            fn(arg, kind, id, "", line);
         }
         unlinkat(sd->dir_fd, e->d_name, 0);
         seen++;
@@ -120,14 +154,17 @@ int state_dir_sweep(struct state_dir *sd,
     return seen;
 }
 
-int state_dir_write(struct state_dir *sd, uint64_t id, const char *backend, const char *record)
+int state_dir_write(struct state_dir *sd, enum state_rec_kind kind, uint64_t id,
+                    const char *backend, const char *record)
 {
-    char name[32], tmp[40], line[1024];
-    snprintf(name, sizeof name, "%" PRIu64 ".rec", id);
-    snprintf(tmp, sizeof tmp, "%" PRIu64 ".tmp", id);
+    char name[48], tmp[48], line[1024];
+    record_name(name, sizeof name, kind, id, ".rec");
+    record_name(tmp, sizeof tmp, kind, id, ".tmp");
     int n = snprintf(line, sizeof line, "%s %s\n", backend, record);
-    if (n < 0 || n >= (int)sizeof line)
+    if (n < 0 || n >= (int)sizeof line) {
+        errno = E2BIG;
         return -1;
+    }
     int fd = openat(sd->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
@@ -141,10 +178,10 @@ int state_dir_write(struct state_dir *sd, uint64_t id, const char *backend, cons
     return 0;
 }
 
-void state_dir_remove(struct state_dir *sd, uint64_t id)
+void state_dir_remove(struct state_dir *sd, enum state_rec_kind kind, uint64_t id)
 {
-    char name[32];
-    snprintf(name, sizeof name, "%" PRIu64 ".rec", id);
+    char name[48];
+    record_name(name, sizeof name, kind, id, ".rec");
     if (sd->dir_fd >= 0)
         unlinkat(sd->dir_fd, name, 0);
 }

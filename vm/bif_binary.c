@@ -7,6 +7,7 @@
 #include "vm/etf.h"
 #include "vm/md5.h"
 #include "vm/rt.h"
+#include "vm/support/zlib_deflate.h"
 #include "vm/support/float_fmt.h"
 #include "vm/support/float_parse.h"
 
@@ -555,4 +556,27 @@ term_t bif_erlang_md5_final_1(struct process *p, term_t *args)
     uint8_t digest[16];
     md5_final(&m, digest);
     return build_binary(&p->builder, digest, 16, NULL);
+}
+
+/* zlib:compress/1 (a NIF in OTP): a zlib stream of the iodata at zlib's default level, the bytes
+ * stock erl's compress2() gives; the compiler's beam_asm compresses literal chunks with it. */
+term_t bif_zlib_compress_1(struct process *p, term_t *args)
+{
+    struct textbuf b;
+    textbuf_init(&b);
+    if (!iolist_collect(args[0], &b, 0)) {
+        textbuf_dispose(&b);
+        return bif_badarg(p);
+    }
+    /* zlib's compressBound(): room for incompressible input */
+    size_t cap = b.len + (b.len >> 12) + (b.len >> 14) + (b.len >> 25) + 13;
+    uint8_t *out = rt_alloc(cap);
+    void *work = rt_alloc(ZLIB_DEFLATE_WORK_SIZE);
+    size_t n = zlib_deflate((const uint8_t *)b.data, b.len, out, cap, -1, work,
+                            ZLIB_DEFLATE_WORK_SIZE);
+    rt_free(work);
+    textbuf_dispose(&b);
+    term_t r = n > 0 ? build_binary(&p->builder, out, n, NULL) : bif_error(p, ATOM_data_error);
+    rt_free(out);
+    return r;
 }

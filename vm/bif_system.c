@@ -11,6 +11,7 @@
 #include "vm/module.h"
 #include "vm/platform.h"
 #include "vm/rt.h"
+#include "vm/sched.h"
 #include "vm/support/zlib_deflate.h"
 #include "vm/zvm.h"
 
@@ -174,12 +175,6 @@ term_t bif_erlang_display_string_1(struct process *p, term_t *args)
 
 /* --- process ------------------------------------------------------------------------------ */
 
-term_t bif_erlang_self_0(struct process *p, term_t *args)
-{
-    (void)args;
-    return make_pid(p->id);
-}
-
 term_t bif_erlang_node_0(struct process *p, term_t *args)
 {
     (void)p;
@@ -187,15 +182,10 @@ term_t bif_erlang_node_0(struct process *p, term_t *args)
     return atom_intern("nonode@nohost", 13);
 }
 
-static uint64_t next_ref = 1;
-
 term_t bif_erlang_make_ref_0(struct process *p, term_t *args)
 {
     (void)args;
-    term_t *o = build_alloc(&p->builder, 2);
-    o[0] = make_header(1, SUB_REF);
-    o[1] = next_ref++;
-    return make_boxed(o);
+    return sched_build_ref(&p->builder, sched_new_ref_id());
 }
 
 static uint64_t next_unique = 1;
@@ -402,6 +392,100 @@ term_t bif_code_ensure_loaded_1(struct process *p, term_t *args)
     return t;
 }
 
+/* zvm:app_file(App): the bytes of App's .app file from the code path, or `error`. */
+term_t bif_zvm_app_file_1(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]))
+        return bif_badarg(p);
+    size_t n;
+    const char *name = atom_name(args[0], &n);
+    const uint8_t *bytes;
+    size_t len;
+    if (zplat_app_find(name, n, &bytes, &len) != 0)
+        return ATOM_error;
+    term_t bin = build_binary(&p->builder, bytes, len, NULL);
+    zplat_code_release(bytes, len);
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    el[0] = ATOM_ok;
+    el[1] = bin;
+    return t;
+}
+
+/* io:printable_range/0: which characters io_lib treats as printable (erl's default +pc). */
+term_t bif_io_printable_range_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return atom_intern("latin1", 6);
+}
+
+/* erlang:make_fun(M, F, A): the external fun M:F/A (the module need not be loaded yet). */
+term_t bif_erlang_make_fun_3(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]) || !is_atom(args[1]) || !is_small(args[2]) || small_val(args[2]) < 0 ||
+        small_val(args[2]) > 255)
+        return bif_badarg(p);
+    term_t *obj = build_alloc(&p->builder, 2);
+    obj[0] = make_header(1, SUB_EXPORT);
+    obj[1] = (term_t)(uintptr_t)export_get(args[0], args[1], (uint32_t)small_val(args[2]));
+    return make_boxed(obj);
+}
+
+/* erlang:load_module(Module, Binary): loads a module from .beam bytes (code:load_binary/3), as
+ * the compiler's callers do with code they just compiled. A new version replaces the old one. */
+term_t bif_erlang_load_module_2(struct process *p, term_t *args)
+{
+    if (!is_atom(args[0]) || !is_binary_term(args[1]))
+        return bif_badarg(p);
+    struct bitview v = bitview_of(args[1]);
+    size_t n = (size_t)(v.bits / 8);
+    uint8_t *tmp = rt_alloc(n ? n : 1);
+    const uint8_t *bytes = bitview_bytes(&v, tmp);
+    struct textbuf err;
+    textbuf_init(&err);
+    struct module *m = load_module(bytes, n, args[0], &err);
+    rt_free(tmp);
+    term_t *el;
+    term_t t = build_tuple(&p->builder, 2, &el);
+    if (m) {
+        el[0] = ATOM_module;
+        el[1] = args[0];
+    } else {
+        size_t an;
+        const char *name = atom_name(args[0], &an);
+        rt_eprintf("zvm: loading module %.*s failed: %s\n", (int)an, name, err.data);
+        el[0] = ATOM_error;
+        el[1] = atom_intern("badfile", 7);
+    }
+    textbuf_dispose(&err);
+    return t;
+}
+
+/* file:native_name_encoding/0: file names are UTF-8, as erl's default on Linux. */
+term_t bif_file_native_name_encoding_0(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return atom_intern("utf8", 4);
+}
+
+/* Dynamic trace tags (DTrace/SystemTap): zvm has no dynamic tracing, so there is never a tag
+ * to spread or restore, as in an erts built without it. file:call/2 brackets calls with these. */
+term_t bif_erlang_dt_spread_tag_1(struct process *p, term_t *args)
+{
+    if (args[0] != ATOM_true && args[0] != ATOM_false)
+        return bif_badarg(p);
+    return ATOM_false;
+}
+
+term_t bif_erlang_dt_restore_tag_1(struct process *p, term_t *args)
+{
+    (void)p;
+    (void)args;
+    return ATOM_true;
+}
+
 term_t bif_erlang_system_info_1(struct process *p, term_t *args)
 {
     term_t k = args[0];
@@ -422,8 +506,15 @@ term_t bif_erlang_system_info_1(struct process *p, term_t *args)
         (n == 15 && memcmp(s, "logical_processors", 15) == 0) ||
         (n == 22 && memcmp(s, "dirty_cpu_schedulers", 20) == 0))
         return make_small(1); /* one scheduler per VM instance */
-    if (n == 14 && memcmp(s, "process_count", 13) == 0)
-        return make_small(1);
+    if (n == 13 && memcmp(s, "process_count", 13) == 0)
+        return make_small((sterm_t)sched_process_count());
+    if (n == 7 && memcmp(s, "os_type", 7) == 0) {
+        term_t *el;
+        term_t t = build_tuple(&p->builder, 2, &el);
+        el[0] = atom_intern("unix", 4);
+        el[1] = atom_intern("linux", 5); /* hosted on Linux; on Xen the code it runs is the same */
+        return t;
+    }
     if (n == 7 && memcmp(s, "version", 7) == 0)
         return build_string(&p->builder, "13.1.5", 6);
     if (n == 12 && memcmp(s, "system_version", 12) == 0)
@@ -446,78 +537,10 @@ term_t bif_erlang_term_to_binary_1(struct process *p, term_t *args)
     return r;
 }
 
-/* erlang:send/2 and Pid ! Msg: part 1 delivers only to the process itself. */
-term_t bif_erlang_send_2(struct process *p, term_t *args)
-{
-    term_t dest = args[0];
-    if (dest == ZVM_GROUP_LEADER) {
-        /* erlang:send/2 to the console from C cannot call zvm_io: refuse rather than lose it. */
-        return bif_error(p, ATOM_notsup);
-    }
-    if (is_pid(dest)) {
-        if (pid_index(dest) == p->id)
-            proc_mailbox_push(p, args[1]);
-        return args[1];
-    }
-    if (is_port(dest))
-        return args[1];
-    return bif_badarg(p);
-}
-
-term_t bif_erlang_op_send_2(struct process *p, term_t *args)
-{
-    return bif_erlang_send_2(p, args);
-}
-
-term_t bif_zvm_console_write_1(struct process *p, term_t *args)
-{
-    if (!is_binary_term(args[0]))
-        return bif_badarg(p);
-    struct bitview v = bitview_of(args[0]);
-    size_t n = (size_t)(v.bits / 8);
-    uint8_t *tmp = rt_alloc(n ? n : 1);
-    const uint8_t *s = bitview_bytes(&v, tmp);
-    zplat_console_write(ZPLAT_STDOUT, s, n);
-    rt_free(tmp);
-    return ATOM_ok;
-}
-
-term_t bif_erlang_group_leader_0(struct process *p, term_t *args)
-{
-    (void)p;
-    (void)args;
-    return ZVM_GROUP_LEADER;
-}
-
 term_t bif_erlang_node_1(struct process *p, term_t *args)
 {
     (void)args;
     return bif_erlang_node_0(p, args);
-}
-
-/* Monitors in part 1: the only other "process" is the console, which never dies. */
-term_t bif_erlang_monitor_2(struct process *p, term_t *args)
-{
-    if (args[0] != atom_intern("process", 7))
-        return bif_badarg(p);
-    return bif_erlang_make_ref_0(p, args);
-}
-
-term_t bif_erlang_demonitor_1(struct process *p, term_t *args)
-{
-    return is_ref(args[0]) ? ATOM_true : bif_badarg(p);
-}
-
-term_t bif_erlang_demonitor_2(struct process *p, term_t *args)
-{
-    return is_ref(args[0]) ? ATOM_true : bif_badarg(p);
-}
-
-term_t bif_erlang_is_process_alive_1(struct process *p, term_t *args)
-{
-    if (!is_pid(args[0]))
-        return bif_badarg(p);
-    return make_bool(pid_index(args[0]) == p->id || args[0] == ZVM_GROUP_LEADER);
 }
 
 term_t bif_net_kernel_dflag_unicode_io_1(struct process *p, term_t *args)
@@ -676,15 +699,45 @@ term_t bif_os_system_time_1(struct process *p, term_t *args)
     return time_in_unit(p, zplat_wall_ns(), args[0]);
 }
 
+/* A time unit as parts per second (native is nanoseconds in zvm), or 0 when not a unit. */
+static uint64_t unit_parts(term_t unit)
+{
+    if (unit == ATOM_second || unit == atom_intern("seconds", 7))
+        return 1;
+    if (unit == ATOM_millisecond || unit == atom_intern("milli_seconds", 13))
+        return 1000;
+    if (unit == ATOM_microsecond || unit == atom_intern("micro_seconds", 13))
+        return 1000000;
+    if (unit == ATOM_nanosecond || unit == ATOM_native || unit == ATOM_perf_counter ||
+        unit == atom_intern("nano_seconds", 12))
+        return 1000000000;
+    if (is_small(unit) && small_val(unit) > 0)
+        return (uint64_t)small_val(unit);
+    return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* convert_time_unit(Time, From, To): floor(Time * To / From), as OTP rounds (towards minus
+ * infinity), for any pair of units (bignum results too). Split as
+ * floor(T / F) * To + floor((T mod F) * To / F) so no 128-bit division is needed. */
 term_t bif_erlang_convert_time_unit_3(struct process *p, term_t *args)
 {
-    /* Only the common case: from native (nanoseconds here) to a named unit. */
     int64_t v;
-    if (!term_to_int64(args[0], &v) || v < 0)
+    uint64_t from_u = unit_parts(args[1]), to_u = unit_parts(args[2]);
+    if (!term_to_int64(args[0], &v) || !from_u || !to_u || from_u > INT64_MAX || to_u > INT64_MAX)
         return bif_badarg(p);
-    if (args[1] != ATOM_native && args[1] != ATOM_nanosecond)
+    int64_t from = (int64_t)from_u, to = (int64_t)to_u;
+    int64_t whole = floor_div(v, from), rest = v - whole * from; /* 0 <= rest < from */
+    int64_t b;
+    if (__builtin_mul_overflow(rest, to, &b))
         return bif_badarg(p);
-    return time_in_unit(p, (uint64_t)v, args[2]);
+    term_t a = arith_mul(p, build_int64(&p->builder, whole), build_int64(&p->builder, to));
+    return arith_add(p, a, build_int64(&p->builder, b / from));
 }
 
 /* term_to_binary/2: compressed, {compressed, Level}, {minor_version, N}, deterministic. */
@@ -741,101 +794,5 @@ term_t bif_erlang_term_to_binary_2(struct process *p, term_t *args)
     return r;
 }
 
-/* --- process_info/2 and process_flag/2 for the one process of part 1 ---------------------- */
 
-static term_t pair(struct process *p, term_t a, term_t b)
-{
-    term_t *el;
-    term_t t = build_tuple(&p->builder, 2, &el);
-    el[0] = a;
-    el[1] = b;
-    return t;
-}
 
-static term_t current_mfa(struct process *p)
-{
-    struct module *m;
-    uint32_t line;
-    term_t file;
-    const uintptr_t *pc = p->bif_caller ? p->bif_caller + 1 : p->bif_cp;
-    const struct func_rec *f = pc ? module_locate(pc, &m, &line, &file) : NULL;
-    if (!f)
-        return ATOM_undefined;
-    term_t *el;
-    term_t t = build_tuple(&p->builder, 3, &el);
-    el[0] = m->name;
-    el[1] = f->name;
-    el[2] = make_small(f->arity);
-    return t;
-}
-
-term_t bif_erlang_process_info_2(struct process *p, term_t *args)
-{
-    if (!is_pid(args[0]) || !is_atom(args[1]))
-        return bif_badarg(p);
-    if (pid_index(args[0]) != p->id)
-        return ATOM_undefined; /* no other process in part 1 */
-    term_t k = args[1];
-    size_t n;
-    const char *s = atom_name(k, &n);
-#define IS(lit) (n == sizeof lit - 1 && memcmp(s, lit, n) == 0)
-    term_t v;
-    if (IS("stack_size"))
-        v = make_small((sterm_t)(p->stack_end - p->E));
-    else if (IS("heap_size") || IS("total_heap_size"))
-        v = make_small((sterm_t)p->heap_words);
-    else if (IS("memory"))
-        v = make_small(
-            (sterm_t)((p->heap_phys_words + (size_t)(p->stack_end - p->stack)) * 8 + sizeof *p));
-    else if (IS("message_queue_len"))
-        v = make_small(p->n_msgs);
-    else if (IS("messages")) {
-        v = NIL;
-        for (uint32_t i = p->n_msgs; i > 0; i--)
-            v = build_cons(&p->builder, p->msgs[i - 1], v);
-    } else if (IS("dictionary"))
-        v = bif_erlang_get_0(p, args);
-    else if (IS("trap_exit"))
-        v = make_bool(p->trap_exit);
-    else if (IS("status"))
-        v = atom_intern("running", 7);
-    else if (IS("reductions"))
-        v = make_small((sterm_t)p->reductions);
-    else if (IS("registered_name"))
-        return NIL;
-    else if (IS("current_function"))
-        v = current_mfa(p);
-    else if (IS("current_stacktrace"))
-        v = exception_build_trace(p, p->bif_caller, p->bif_caller ? NULL : p->bif_cp, p->E);
-    else if (IS("group_leader"))
-        v = ZVM_GROUP_LEADER;
-    else if (IS("links") || IS("monitors") || IS("monitored_by"))
-        v = NIL;
-    else if (IS("priority"))
-        v = atom_intern("normal", 6);
-    else if (IS("garbage_collection"))
-        v = NIL;
-    else
-        return bif_badarg(p);
-#undef IS
-    return pair(p, k, v);
-}
-
-term_t bif_erlang_process_flag_2(struct process *p, term_t *args)
-{
-    term_t flag = args[0], v = args[1];
-    if (flag == atom_intern("trap_exit", 9)) {
-        if (v != ATOM_true && v != ATOM_false)
-            return bif_badarg(p);
-        term_t old = make_bool(p->trap_exit);
-        p->trap_exit = v == ATOM_true;
-        return old;
-    }
-    if (flag == atom_intern("priority", 8))
-        return atom_intern("normal", 6);
-    if (flag == atom_intern("min_heap_size", 13) || flag == atom_intern("min_bin_vheap_size", 18))
-        return make_small(233);
-    if (flag == atom_intern("sensitive", 9) || flag == atom_intern("save_calls", 10))
-        return is_small(v) ? make_small(0) : ATOM_false;
-    return bif_badarg(p);
-}

@@ -46,9 +46,15 @@ static void proc_link_refc(struct builder *b, term_t *obj)
     p->vheap_bytes += obj[1];
 }
 
+/* One register file for all processes: only one runs at a time (sched.c saves what is live). */
+static term_t shared_x[MAX_X_REGS];
+static double shared_f[MAX_F_REGS];
+
 void process_init(struct process *p, uint64_t id, size_t heap_words)
 {
     memset(p, 0, sizeof *p);
+    p->x = shared_x;
+    p->f = shared_f;
     p->builder.alloc = proc_builder_alloc;
     p->builder.link_refc = proc_link_refc;
     p->heap_words = heap_words > MIN_HEAP_WORDS ? heap_words : MIN_HEAP_WORDS;
@@ -67,6 +73,11 @@ void process_init(struct process *p, uint64_t id, size_t heap_words)
     p->exc_args = THE_NON_VALUE;
     p->vheap_limit = MIN_VHEAP_BYTES;
     p->exit_reason = NIL;
+    p->marker_ref[0] = p->marker_ref[1] = NIL;
+    p->pending_exit = THE_NON_VALUE;
+    p->group_leader = make_pid(id);
+    p->reg_name = NIL;
+    p->initial_call = NIL;
 }
 
 static void release_refcs(term_t *chain)
@@ -101,6 +112,9 @@ void process_dispose(struct process *p)
     rt_free(p->stack);
     rt_free(p->msgs);
     p->msgs = NULL;
+    rt_free(p->saved_x);
+    p->saved_x = NULL;
+    p->n_saved = p->cap_saved = 0;
     p->n_msgs = p->cap_msgs = p->save = 0;
     p->heap = p->htop = p->hend = NULL;
     p->stack = p->stack_end = p->E = NULL;
@@ -254,6 +268,12 @@ void proc_gc(struct process *p, size_t need, unsigned live)
         copy_root(&g, &p->msgs[i]);
     copy_root(&g, &p->exc_top);
     copy_root(&g, &p->exc_args);
+    copy_root(&g, &p->pending_exit);
+    copy_root(&g, &p->initial_call);
+    copy_root(&g, &p->marker_ref[0]);
+    copy_root(&g, &p->marker_ref[1]);
+    for (unsigned i = 0; i < p->n_saved; i++)
+        copy_root(&g, &p->saved_x[i]);
     scan(&g);
     /* Refc binaries left behind are garbage. */
     for (term_t *r = p->refcs; r;) {
@@ -304,12 +324,21 @@ void proc_mailbox_push(struct process *p, term_t msg)
     p->msgs[p->n_msgs++] = msg;
 }
 
+void proc_mailbox_remove_at(struct process *p, uint32_t at)
+{
+    if (at >= p->n_msgs)
+        return;
+    memmove(&p->msgs[at], &p->msgs[at + 1], sizeof *p->msgs * (p->n_msgs - at - 1));
+    p->n_msgs--;
+    if (p->save > at)
+        p->save--;
+    for (int m = 0; m < 2; m++)
+        if (p->marker_pos[m] > at)
+            p->marker_pos[m]--;
+}
+
 void proc_mailbox_remove(struct process *p)
 {
-    if (p->save < p->n_msgs) {
-        for (uint32_t i = p->save; i + 1 < p->n_msgs; i++)
-            p->msgs[i] = p->msgs[i + 1];
-        p->n_msgs--;
-    }
+    proc_mailbox_remove_at(p, p->save);
     p->save = 0;
 }

@@ -22,6 +22,7 @@
 #include "vm/platform.h"
 #include "vm/process.h"
 #include "vm/rt.h"
+#include "vm/sched.h"
 
 int interp_coverage_enabled;
 uint64_t interp_op_counts[ZVM_OPCODE_MAX + 1];
@@ -50,7 +51,7 @@ const char *opcode_name(unsigned op, unsigned *arity, int *deprecated)
 void interp_init(void)
 {
     if (!op_table)
-        interp_run(NULL);
+        interp_run(NULL, 0);
 }
 
 uintptr_t interp_op_addr(unsigned op)
@@ -75,8 +76,12 @@ bool interp_is_func_info(const uintptr_t *pc)
 
 /* The code the first call of a process returns to. */
 static uintptr_t process_exit_code[1];
-/* Where zvm_io:request/1 returns to after a send to the group leader. */
-static uintptr_t send_resume_code[1];
+
+const uintptr_t *interp_exit_code(void)
+{
+    interp_init();
+    return process_exit_code;
+}
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -132,6 +137,36 @@ static uintptr_t send_resume_code[1];
             RELOAD();                                                                              \
         }                                                                                          \
     } while (0)
+
+/*
+ * Counts a call to `target` with `live` argument registers; when the slice's reductions are
+ * spent, saves the call (continuing at `target` with CP) and yields to the scheduler.
+ */
+#define CALL_REDS(target, live)                                                                    \
+    do {                                                                                           \
+        if (unlikely(--reds <= 0)) {                                                               \
+            p->resume_I = (target);                                                                \
+            p->resume_CP = CP;                                                                     \
+            SYNC();                                                                                \
+            return suspend(p, (live), INTERP_YIELDED, reductions - reds);                          \
+        }                                                                                          \
+    } while (0)
+
+/* Saves x(0..live - 1) and the reductions used; the caller has set resume_I/resume_CP. */
+static enum interp_status suspend(struct process *p, unsigned live, enum interp_status st,
+                                  int used)
+{
+    if (live > p->cap_saved) {
+        p->cap_saved = live < 4 ? 4 : live;
+        rt_free(p->saved_x);
+        p->saved_x = rt_alloc(p->cap_saved * sizeof *p->saved_x);
+    }
+    for (unsigned i = 0; i < live; i++)
+        p->saved_x[i] = p->x[i];
+    p->n_saved = live;
+    p->reductions += (uint64_t)(used > 0 ? used : 0);
+    return st;
+}
 
 static term_t tuple2(struct process *p, term_t a, term_t b)
 {
@@ -212,7 +247,7 @@ static bool is_fun_of_arity(term_t f, uint64_t arity)
     return fe->arity - fe->num_free == arity;
 }
 
-void interp_run(struct process *p)
+enum interp_status interp_run(struct process *p, int reductions)
 {
     static const void *table[ZVM_OPCODE_MAX + 1] = {
 #define H(name) [OP_##name] = &&L_##name
@@ -297,7 +332,6 @@ void interp_run(struct process *p)
         H(build_stacktrace),
         H(raw_raise),
         H(send),
-        H(i_send_resume),
         H(remove_message),
         H(timeout),
         H(loop_rec),
@@ -334,8 +368,7 @@ void interp_run(struct process *p)
     if (!p) {
         op_table = table;
         process_exit_code[0] = (uintptr_t) && L_i_process_exit;
-        send_resume_code[0] = (uintptr_t) && L_i_send_resume;
-        return;
+        return INTERP_EXITED;
     }
 
     term_t *x = p->x;
@@ -348,13 +381,15 @@ void interp_run(struct process *p)
     const uintptr_t *bif_ret = NULL;
     bool bif_tail = false;
 
-    /* The process starts by calling the export in x-registers prepared by the caller. */
-    {
-        struct export *e = (struct export *)(uintptr_t)p->x[MAX_X_REGS - 1];
-        CP = process_exit_code;
-        I = e->addr;
-        DISPATCH();
-    }
+    int reds = reductions;
+
+    /* Continue where the process stopped: its saved registers back into the register file. */
+    for (unsigned i = 0; i < p->n_saved; i++)
+        x[i] = p->saved_x[i];
+    p->n_saved = 0;
+    I = p->resume_I;
+    CP = p->resume_CP;
+    DISPATCH();
 
     OP(func_info)
     {
@@ -367,16 +402,19 @@ void interp_run(struct process *p)
     OP(call)
     {
         CP = I + 3;
+        CALL_REDS(LABEL(I[2]), (unsigned)I[1]);
         JUMP(LABEL(I[2]));
     }
     OP(call_last)
     {
         CP = (const uintptr_t *)(uintptr_t)E[0];
         E += I[3] + 1;
+        CALL_REDS(LABEL(I[2]), (unsigned)I[1]);
         JUMP(LABEL(I[2]));
     }
     OP(call_only)
     {
+        CALL_REDS(LABEL(I[2]), (unsigned)I[1]);
         JUMP(LABEL(I[2]));
     }
     OP(call_ext)
@@ -389,6 +427,7 @@ void interp_run(struct process *p)
             goto do_bif;
         }
         CP = I + 3;
+        CALL_REDS(e->addr, e->arity);
         JUMP(e->addr);
     }
     OP(call_ext_last)
@@ -402,6 +441,7 @@ void interp_run(struct process *p)
             bif_tail = true;
             goto do_bif;
         }
+        CALL_REDS(e->addr, e->arity);
         JUMP(e->addr);
     }
     OP(call_ext_only)
@@ -413,6 +453,7 @@ void interp_run(struct process *p)
             bif_tail = true;
             goto do_bif;
         }
+        CALL_REDS(e->addr, e->arity);
         JUMP(e->addr);
     }
 
@@ -464,13 +505,60 @@ do_bif : {
             args[0] = n;
             goto do_call_fun;
         }
-        JUMP(export_get(m, f, n)->addr);
+        const uintptr_t *target = export_get(m, f, n)->addr;
+        CALL_REDS(target, n);
+        JUMP(target);
+    }
+    if (e->bif == bif_erlang_hibernate_3) {
+        /*
+         * hibernate(M, F, A): the stack is discarded and the heap shrunk; the process waits
+         * for a message and then calls M:F(A...), returning to nothing (it ends after).
+         */
+        unsigned n = 0;
+        term_t l = x[2];
+        for (; is_list(l) && n < MAX_X_REGS - 2; l = CDR(l))
+            n++;
+        if (!is_nil(l) || !is_atom(x[0]) || !is_atom(x[1])) {
+            p->exc_top = bif_frame(p, e, args_list(p, x, 3));
+            p->exc_class = ATOM_error;
+            p->exc_reason = ATOM_badarg;
+            p->exc_trace_given = false;
+            goto handle_exception_raised;
+        }
+        const uintptr_t *target = export_get(x[0], x[1], n)->addr;
+        l = x[2];
+        for (unsigned i = 0; i < n; i++, l = CDR(l))
+            x[i] = CAR(l);
+        E = p->stack_end;
+        SYNC();
+        proc_gc(p, 0, n);
+        p->resume_I = target;
+        p->resume_CP = process_exit_code;
+        p->save = 0;
+        return suspend(p, n, INTERP_WAITING, reductions - reds);
     }
     SYNC();
     p->bif_caller = I;
     p->bif_cp = CP ? CP : bif_ret;
     term_t r = e->bif(p, x);
     RELOAD();
+    if (unlikely(p->pending_exit != THE_NON_VALUE || p->yield_now)) {
+        /* The BIF signalled this process (exit/2 to itself, a link to a dead process) or
+         * asked to yield. */
+        if (p->pending_exit != THE_NON_VALUE) {
+            SYNC();
+            p->reductions += (uint64_t)(reductions - reds);
+            return INTERP_EXITED;
+        }
+        p->yield_now = false;
+        if (r != THE_NON_VALUE) {
+            x[0] = r;
+            p->resume_I = bif_ret;
+            p->resume_CP = bif_tail ? NULL : CP;
+            SYNC();
+            return suspend(p, 1, INTERP_YIELDED, reductions - reds);
+        }
+    }
     if (unlikely(r == THE_NON_VALUE)) {
         /* A failing BIF is the trace's top frame, unless it exists to raise. */
         if (!p->exc_trace_given && is_nil(p->exc_top) && !exception_bif_raises(e))
@@ -509,7 +597,8 @@ do_bif : {
     {
         p->exit_reason = ATOM_normal;
         SYNC();
-        return;
+        p->reductions += (uint64_t)(reductions - reds);
+        return INTERP_EXITED;
     }
 
     OP(bif0)
@@ -980,7 +1069,9 @@ body_try : {
         if (!is_atom(m) || !is_atom(f))
             RAISE(ATOM_error, ATOM_badarg);
         CP = I + 2;
-        JUMP(export_get(m, f, n)->addr);
+        const uintptr_t *target = export_get(m, f, n)->addr;
+        CALL_REDS(target, n);
+        JUMP(target);
     }
     OP(apply_last)
     {
@@ -990,7 +1081,9 @@ body_try : {
             RAISE(ATOM_error, ATOM_badarg);
         CP = (const uintptr_t *)(uintptr_t)E[0];
         E += I[2] + 1;
-        JUMP(export_get(m, f, n)->addr);
+        const uintptr_t *target = export_get(m, f, n)->addr;
+        CALL_REDS(target, n);
+        JUMP(target);
     }
 
     OP(call_fun)
@@ -1017,6 +1110,7 @@ do_call_fun : {
         struct export *e = (struct export *)(uintptr_t)o[1];
         if (e->arity != n)
             RAISE(ATOM_error, tuple2(p, ATOM_badarity, tuple2(p, f, args_list(p, x, n))));
+        CALL_REDS(e->addr, n);
         JUMP(e->addr);
     }
     const struct fun_entry *fe = (const struct fun_entry *)(uintptr_t)o[1];
@@ -1024,6 +1118,7 @@ do_call_fun : {
         RAISE(ATOM_error, tuple2(p, ATOM_badarity, tuple2(p, f, args_list(p, x, n))));
     for (unsigned i = 0; i < fe->num_free; i++)
         x[n + i] = o[2 + i];
+    CALL_REDS(fe->addr, n + fe->num_free);
     JUMP(fe->addr);
 }
     OP(make_fun3)
@@ -1172,41 +1267,19 @@ body_put_map : {
     NEXT(6 + n);
 }
 
-    /* --- messages (part 1: one process, so only its own sends arrive) ----------------- */
+    /* --- messages ---------------------------------------------------------------------- */
     OP(send)
     {
         term_t dest = x[0], msg = x[1];
-        if (dest == ZVM_GROUP_LEADER) {
-            /* The console io server runs in the sender (vm/erl/zvm_io.erl): call
-             * zvm_io:request(Msg), then resume after this send with its result. */
-            if (unlikely((size_t)(E - p->stack) < 2)) {
-                SYNC();
-                proc_ensure_stack(p, 2);
-                RELOAD();
-            }
-            E -= 2;
-            E[0] = (term_t)(uintptr_t)(I + 1);
-            E[1] = (term_t)(uintptr_t)CP;
-            x[0] = msg;
-            CP = send_resume_code;
-            JUMP(export_get(ATOM_zvm_io, ATOM_request, 1)->addr);
-        }
-        if (is_pid(dest)) {
-            if (pid_index(dest) == p->id)
-                proc_mailbox_push(p, msg);
-        } else if (!is_port(dest)) {
+        SYNC();
+        bool ok = sched_send(p, dest, msg);
+        RELOAD();
+        if (unlikely(!ok)) {
             p->exc_top = NIL;
-            RAISE(ATOM_error, ATOM_badarg); /* no registered names in part 1 */
+            RAISE(ATOM_error, ATOM_badarg);
         }
         x[0] = msg;
         NEXT(1);
-    }
-    OP(i_send_resume)
-    {
-        I = (const uintptr_t *)(uintptr_t)E[0];
-        CP = (const uintptr_t *)(uintptr_t)E[1];
-        E += 2;
-        DISPATCH();
     }
     OP(loop_rec)
     {
@@ -1223,50 +1296,99 @@ body_put_map : {
     OP(remove_message)
     {
         proc_mailbox_remove(p);
+        sched_receive_timer_cancel(p);
+        p->timed_out = false;
         NEXT(1);
     }
     OP(timeout)
     {
         p->save = 0;
+        p->timed_out = false;
         NEXT(1);
     }
     OP(wait)
     {
-        /* Nothing else can ever send to the only process: wait forever, as erl would. */
-        for (;;) {
-            struct zplat_event ev[1];
-            zplat_wait(UINT64_MAX, ev, 1);
-        }
+        /* Suspend until a message arrives; then the receive starts over at its loop_rec. */
+        p->resume_I = LABEL(I[1]);
+        p->resume_CP = CP;
+        SYNC();
+        return suspend(p, 0, INTERP_WAITING, reductions - reds);
     }
     OP(wait_timeout)
     {
         term_t t = SRC(I[2]);
         if (t == ATOM_infinity)
             goto L_wait;
-        if (!is_small(t) || small_val(t) < 0)
+        uint64_t ms;
+        if (is_small(t) && small_val(t) >= 0)
+            ms = (uint64_t)small_val(t);
+        else if (is_bignum(t) && header_subtag(boxed_ptr(t)[0]) == SUB_BIG_POS)
+            ms = UINT64_MAX / 1000000u; /* beyond any instance's life */
+        else
             RAISE(ATOM_error, ATOM_timeout_value);
-        uint64_t deadline = zplat_monotonic_ns() + (uint64_t)small_val(t) * 1000000u;
-        while (zplat_monotonic_ns() < deadline) {
-            struct zplat_event ev[1];
-            zplat_wait(deadline, ev, 1);
+        if (!p->recv_timer) {
+            if (ms == 0) { /* after 0: the messages were all looked at; time out now */
+                NEXT(3);
+            }
+            uint64_t now = zplat_monotonic_ns();
+            uint64_t d = ms > (UINT64_MAX - now) / 1000000u ? UINT64_MAX - 1 : now + ms * 1000000u;
+            sched_receive_timer_arm(p, d);
         }
-        p->save = 0;
-        NEXT(3);
+        /* A message resumes the receive at its loop_rec; the timer resumes it at `timeout`. */
+        p->resume_I = LABEL(I[1]);
+        p->timeout_I = I + 3;
+        p->resume_CP = CP;
+        SYNC();
+        return suspend(p, 0, INTERP_WAITING, reductions - reds);
     }
-    OP_ALIAS(recv_mark, body_recv_marker)
-    OP_ALIAS(recv_set, body_recv_marker)
-    OP_ALIAS(recv_marker_bind, body_recv_marker)
-    OP_ALIAS(recv_marker_clear, body_recv_marker)
-    OP(recv_marker_use)
-body_recv_marker : {
-    /* Receive markers only speed up selective receive over long queues: a no-op here. */
-    NEXT(1 + (*I == (uintptr_t) && L_recv_marker_bind ? 2 : 1));
+    OP_ALIAS(recv_mark, body_recv_mark_old)
+    OP(recv_set)
+body_recv_mark_old : {
+    /* OTP 21-23's recv_mark/recv_set Label: an optimisation only, correct as a no-op. */
+    NEXT(2);
 }
     OP(recv_marker_reserve)
     {
+        /* A fresh reference that marks the queue's end now (see process.h). */
         SYNC();
-        DST(I[1]) = bif_erlang_make_ref_0(p, args);
+        term_t ref = sched_build_ref(&p->builder, sched_new_ref_id());
         RELOAD();
+        int slot = is_nil(p->marker_ref[0]) ? 0 : is_nil(p->marker_ref[1]) ? 1 : -1;
+        if (slot >= 0) {
+            p->marker_ref[slot] = ref;
+            p->marker_pos[slot] = p->n_msgs;
+        }
+        DST(I[1]) = ref;
+        NEXT(2);
+    }
+    OP(recv_marker_bind)
+    {
+        /* recv_marker_bind Marker Ref: the marker now answers to Ref. */
+        term_t marker = SRC(I[1]), ref = SRC(I[2]);
+        for (int m = 0; m < 2; m++)
+            if (is_ref(p->marker_ref[m]) && is_ref(marker) &&
+                ref_id_of(p->marker_ref[m]) == ref_id_of(marker))
+                p->marker_ref[m] = is_ref(ref) ? ref : NIL;
+        NEXT(3);
+    }
+    OP(recv_marker_clear)
+    {
+        term_t ref = SRC(I[1]);
+        for (int m = 0; m < 2; m++)
+            if (is_ref(p->marker_ref[m]) && is_ref(ref) &&
+                ref_id_of(p->marker_ref[m]) == ref_id_of(ref))
+                p->marker_ref[m] = NIL;
+        NEXT(2);
+    }
+    OP(recv_marker_use)
+    {
+        /* Messages older than the marker cannot hold its reference: start after them. */
+        term_t ref = SRC(I[1]);
+        for (int m = 0; m < 2; m++)
+            if (is_ref(p->marker_ref[m]) && is_ref(ref) &&
+                ref_id_of(p->marker_ref[m]) == ref_id_of(ref) &&
+                p->marker_pos[m] <= p->n_msgs)
+                p->save = p->marker_pos[m];
         NEXT(2);
     }
 
@@ -1308,6 +1430,8 @@ handle_exception_raised : {
         p->exit_reason = tuple2(p, tuple2(p, ATOM_nocatch, p->exc_reason), p->exc_trace);
     else
         p->exit_reason = p->exc_reason;
-    return;
+    p->crashed = p->exc_class == ATOM_error;
+    p->reductions += (uint64_t)(reductions - reds);
+    return INTERP_EXITED;
 }
 }

@@ -25,11 +25,20 @@ int interp_addr_op(uintptr_t addr);
 /* Name and arity of an opcode number (NULL when not in the list). */
 const char *opcode_name(unsigned op, unsigned *arity, int *deprecated);
 
+enum interp_status {
+    INTERP_EXITED,  /* the process ended: p->exit_reason (or p->pending_exit) says why */
+    INTERP_YIELDED, /* its reductions ran out, or it called erlang:yield/0 */
+    INTERP_WAITING, /* it waits in receive (or hibernates) for a message or its timeout */
+};
+
 /*
- * Runs process `p` from its saved state until it exits. Returns when the process has ended;
- * its exit reason is in p->exit_reason.
+ * Runs process `p` from where it stopped (p->resume_I, p->resume_CP and its saved x registers)
+ * for at most `reductions` function calls, then saves where it stopped and says why.
  */
-void interp_run(struct process *p);
+enum interp_status interp_run(struct process *p, int reductions);
+
+/* The continuation a process's first call returns to: reaching it ends the process normally. */
+const uintptr_t *interp_exit_code(void);
 
 /* Whether the instruction at pc is a func_info (a function head). */
 bool interp_is_func_info(const uintptr_t *pc);

@@ -17,7 +17,13 @@
 #include "vm/platform.h"
 #include "vm/term.h"
 
+#include <stdbool.h>
+
+struct process;
+
 void outlet_io_ready(zplat_handle_t handle, unsigned ready);
+/* `Port ! Msg` from process `from`; false when the message is not one a port takes (badarg). */
+bool outlet_send(struct process *from, term_t port, term_t msg);
 void outlet_process_exited(term_t pid, term_t reason);
 
 #endif

@@ -152,10 +152,17 @@ int zplat_wait(uint64_t deadline_ns, struct zplat_event *events, int max);
 int zplat_code_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len);
 
 /*
- * Releases a buffer returned by zplat_code_find(). The loader calls it once the module is
- * transformed; the core never keeps pointers into it.
+ * Releases a buffer returned by zplat_code_find() or zplat_app_find(). The loader calls it once
+ * the module is transformed; the core never keeps pointers into it.
  */
 void zplat_code_release(const uint8_t *bytes, size_t len);
+
+/*
+ * Finds the application resource file of application `name` (`<name>.app`, the term OTP's
+ * application:load/1 reads), the same way as zplat_code_find() finds modules: hosted, in the
+ * code directories in order; Xen, among the image's blobs. Same ownership and return values.
+ */
+int zplat_app_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len);
 
 /* --- ending the instance ------------------------------------------------------------------- */
 

@@ -2,6 +2,9 @@
  * process.h: an Erlang process: its heap (with overflow fragments), stack, registers and
  * exception state. Part 1 runs one process at a time; scheduling and mailboxes come in part 2.
  *
+ * Processes are created, scheduled and ended by vm/sched.c; links, monitors and timers refer to
+ * them by pid, never by pointer, so a process that has exited is simply not found.
+ *
  * Heap discipline: instructions that build terms first ensure room with proc_ensure_heap() (which
  * may run the GC, so they pass the number of live x registers); BIFs and other C code that
  * cannot name their roots build through `p->builder`, which takes room from the heap when there
@@ -19,9 +22,16 @@
 #include "vm/module.h"
 #include "vm/term.h"
 
-/* Part 1's one process is pid 0; pid 1 stands for the console group leader (zvm_io.erl). */
-#define ZVM_GROUP_LEADER  make_pid_const(1)
-#define make_pid_const(i) (((term_t)(i) << 4) | TAG_PID)
+struct sched_link;
+struct sched_monitor;
+struct sched_alias;
+struct timer;
+
+enum proc_state {
+    PROC_RUNNABLE, /* in the run queue (or running) */
+    PROC_WAITING,  /* in receive (or hibernating) until a message, an exit signal or its timer */
+    PROC_EXITING,  /* ended, its signals not yet sent */
+};
 
 struct heap_frag {
     struct heap_frag *next;
@@ -51,18 +61,46 @@ struct process {
     term_t exc_args;      /* erlang:error/2's argument list for the current function, or NIL */
     bool exc_trace_given; /* erlang:raise/3: exc_trace is already the stack trace */
     term_t exit_reason;
-    /* Mailbox (part 1: only the process's own sends reach it; part 2 replaces this with LING's
-     * message queues). msgs[save] is the next message receive looks at. */
+    /*
+     * The message queue: messages are appended (each already copied onto this heap or a
+     * fragment of it) and removed from anywhere; msgs[save] is the next one receive looks at.
+     * recv_marker_bind records a position (the queue's length then) so a receive that only
+     * matches messages newer than a fresh reference skips the older ones (OTP 25's
+     * recv_marker_*); removals before a marker move it down.
+     */
     term_t *msgs;
     uint32_t n_msgs, cap_msgs, save;
+    term_t marker_ref[2];   /* the references the two marker slots are bound to (NIL: free) */
+    uint32_t marker_pos[2]; /* the queue position each marker records */
+    /* Scheduling state (vm/sched.c). The saved registers are live only while suspended. */
+    enum proc_state state;
+    struct process *run_next;   /* run queue link */
+    const uintptr_t *resume_I;  /* where the process continues (NULL: not started) */
+    const uintptr_t *resume_CP; /* its continuation register then */
+    const uintptr_t *timeout_I; /* where a receive continues when its timeout fires */
+    term_t *saved_x;            /* x(0..n_saved - 1) while suspended at a call */
+    unsigned n_saved, cap_saved;
+    struct timer *recv_timer; /* the running receive ... after's timer, or NULL */
+    bool timed_out;
+    term_t pending_exit;  /* an exit signal to act on at the next chance, or THE_NON_VALUE */
+    term_t group_leader;  /* a pid */
+    term_t reg_name;      /* registered name, or NIL */
+    term_t initial_call;  /* {M, F, Arity} */
+    struct sched_link *links;
+    struct sched_monitor *monitors;     /* monitors this process holds */
+    struct sched_monitor *monitored_by; /* monitors on this process */
+    struct sched_alias *aliases;        /* its active aliases */
+    bool yield_now;                     /* erlang:yield/0 gave up the rest of the slice */
+    bool crashed;                       /* it ended by an uncaught error (for the error report) */
     const uintptr_t *bif_caller; /* the instruction that called the running BIF (or its CP) */
     const uintptr_t *bif_cp;     /* the continuation at that call, for process_info */
     bool trap_exit;
     uint64_t reductions;
     uint64_t gcs;
     bool grow_next;
-    term_t x[MAX_X_REGS];
-    double f[MAX_F_REGS];
+    /* The register files; every process points at the scheduler's one set (one runs at a time). */
+    term_t *x;
+    double *f;
 };
 
 /* _init/_dispose pair; `heap_words` 0 picks the default. */
@@ -86,10 +124,12 @@ void proc_gc(struct process *p, size_t need, unsigned live);
 /* Ensures `words` free stack words below E, growing the stack if needed. */
 void proc_ensure_stack(struct process *p, size_t words);
 
-/* Appends a message that already lives on this process's heap (a send to self). */
+/* Appends a message that already lives on this process's heap (see sched_deliver()). */
 void proc_mailbox_push(struct process *p, term_t msg);
 /* Removes msgs[save] and resets the save position. */
 void proc_mailbox_remove(struct process *p);
+/* Removes msgs[i] (demonitor's flush); the save position and markers follow. */
+void proc_mailbox_remove_at(struct process *p, uint32_t i);
 
 /* Words in use on the heap and fragments. */
 size_t proc_heap_used(const struct process *p);

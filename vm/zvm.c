@@ -1,9 +1,10 @@
 /*
  * zvm.c: boot. Reads erl's command line into a list of boot commands, loads our init
- * (vm/erl/zvm_init.erl) and runs zvm_init:boot(Commands) in the first process.
+ * (vm/erl/zvm_init.erl) and hands the scheduler its first process, which runs
+ * zvm_init:boot(Commands).
  *
- * Like `erl -noshell`, the VM keeps running after the commands return, until halt/0,1,2: with
- * no other process (part 1 has none) it waits forever in the platform's idle state.
+ * Like `erl -noshell`, the VM keeps running after the commands return, until halt/0,1,2: while
+ * no process can run it waits in the platform's idle state for a timer or I/O.
  */
 #include "vm/zvm.h"
 
@@ -15,6 +16,7 @@
 #include "vm/platform.h"
 #include "vm/process.h"
 #include "vm/rt.h"
+#include "vm/sched.h"
 
 static bool coverage;
 
@@ -53,8 +55,11 @@ static term_t text_atom(const char *s)
     return a == THE_NON_VALUE ? ATOM_empty : a;
 }
 
-/* Reads -run/-s commands from argv into [{run | s, Mod, Func, Args}] on the process heap. */
-static int parse_commands(struct process *p, int argc, char **argv, term_t *cmds)
+/* The boot commands live as long as the VM: they are the first process's argument. */
+static struct lit_area boot_terms;
+
+/* Reads -run/-s commands from argv into [{run | s, Mod, Func, Args}] built through `b`. */
+static int parse_commands(struct builder *b, int argc, char **argv, term_t *cmds)
 {
     term_t rev = NIL;
     for (int i = 1; i < argc; i++) {
@@ -80,23 +85,23 @@ static int parse_commands(struct process *p, int argc, char **argv, term_t *cmds
             fun = text_atom(argv[++i]);
             while (i + 1 < argc && argv[i + 1][0] != '-') {
                 const char *v = argv[++i];
-                term_t t = run ? build_string(&p->builder, v, rt_strlen(v)) : text_atom(v);
-                term_t cell = build_cons(&p->builder, t, NIL);
+                term_t t = run ? build_string(b, v, rt_strlen(v)) : text_atom(v);
+                term_t cell = build_cons(b, t, NIL);
                 *tail = cell;
                 tail = &list_ptr(cell)[1];
             }
         }
         term_t *el;
-        term_t cmd = build_tuple(&p->builder, 4, &el);
+        term_t cmd = build_tuple(b, 4, &el);
         el[0] = run ? ATOM_run : text_atom("s");
         el[1] = mod;
         el[2] = fun;
         el[3] = args;
-        rev = build_cons(&p->builder, cmd, rev);
+        rev = build_cons(b, cmd, rev);
     }
     term_t l = NIL;
     for (; is_list(rev); rev = CDR(rev))
-        l = build_cons(&p->builder, CAR(rev), l);
+        l = build_cons(b, CAR(rev), l);
     *cmds = l;
     return 0;
 }
@@ -107,12 +112,10 @@ int zvm_main(int argc, char **argv)
     atom_table_init();
     interp_init();
     export_table_init();
-    struct process *p = rt_alloc(sizeof *p);
-    process_init(p, 0, 0);
+    lit_area_init(&boot_terms);
     term_t cmds;
-    if (parse_commands(p, argc, argv, &cmds) != 0) {
-        process_dispose(p);
-        rt_free(p);
+    if (parse_commands(&boot_terms.builder, argc, argv, &cmds) != 0) {
+        lit_area_dispose(&boot_terms);
         return 2;
     }
     struct textbuf err;
@@ -124,20 +127,7 @@ int zvm_main(int argc, char **argv)
         return 2;
     }
     textbuf_dispose(&err);
-    p->x[0] = cmds;
-    p->x[MAX_X_REGS - 1] = (term_t)(uintptr_t)export_get(ATOM_zvm_init, ATOM_boot, 1);
-    interp_run(p);
-    if (p->exit_reason != ATOM_normal) {
-        struct textbuf b;
-        textbuf_init(&b);
-        exception_report(&b, p->exc_class, p->exc_reason, p->exc_trace);
-        zplat_console_write(ZPLAT_STDERR, b.data, b.len);
-        textbuf_dispose(&b);
-        zvm_exit(1);
-    }
-    /* erl -noshell semantics: keep running until halt. Nothing else can happen in part 1. */
-    for (;;) {
-        struct zplat_event ev[1];
-        zplat_wait(UINT64_MAX, ev, 1);
-    }
+    struct process *first = sched_spawn(NULL, ATOM_zvm_init, ATOM_boot,
+                                        build_cons(&boot_terms.builder, cmds, NIL), NULL);
+    sched_run(first);
 }

@@ -312,17 +312,29 @@ out:
     return rc;
 }
 
-int zplat_code_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len)
+/* `<name><ext>` from the first code directory that has it. */
+static int code_dir_find(const char *name, size_t name_len, const char *ext, const uint8_t **bytes,
+                         size_t *len)
 {
     if (name_len == 0 || name_len > 255 || memchr(name, '/', name_len) || memchr(name, 0, name_len))
         return -1;
     for (size_t i = 0; i < n_code_dirs; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%.*s.beam", code_dirs[i], (int)name_len, name);
+        snprintf(path, sizeof path, "%s/%.*s%s", code_dirs[i], (int)name_len, name, ext);
         if (read_whole(path, bytes, len) == 0)
             return 0;
     }
     return -1;
+}
+
+int zplat_code_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len)
+{
+    return code_dir_find(name, name_len, ".beam", bytes, len);
+}
+
+int zplat_app_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len)
+{
+    return code_dir_find(name, name_len, ".app", bytes, len);
 }
 
 void zplat_code_release(const uint8_t *bytes, size_t len)

@@ -7,7 +7,8 @@
 XG_DIR      := $(BUILD)/guest-xen
 XG_LAYER    := guest/xen/boot.c guest/xen/pvclock.c guest/xen/evtchn.c guest/xen/console.c \
                guest/xen/gnttab.c guest/xen/xenstore.c guest/xen/freestanding.c guest/xen/mem.c \
-               guest/xen/xg_error.c guest/xen/vchan.c guest/xen/memory.c guest/xen/heap.c
+               guest/xen/xg_error.c guest/xen/vchan.c guest/xen/memory.c guest/xen/heap.c \
+               guest/xen/params.c
 XG_ASM      := guest/xen/entry.S
 XG_CFLAGS   := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I. -Iguest/xen -ffreestanding -fno-builtin \
                -fno-tree-loop-distribute-patterns -fno-stack-protector -fno-pic -fno-pie \

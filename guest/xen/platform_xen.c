@@ -206,6 +206,17 @@ int zplat_code_find(const char *name, size_t name_len, const uint8_t **bytes, si
     return -1;
 }
 
+int zplat_app_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len)
+{
+    /* The image builder links modules only: an application's .app is not in the image yet, so
+     * application:load/1 answers {error, ...} on Xen. */
+    (void)name;
+    (void)name_len;
+    (void)bytes;
+    (void)len;
+    return -1;
+}
+
 void zplat_code_release(const uint8_t *bytes, size_t len)
 {
     (void)bytes; /* the modules are part of the image */

@@ -22,6 +22,7 @@
 #include "freestanding.h"
 #include "gnttab.h"
 #include "memory.h"
+#include "params.h"
 #include "platform_xen.h"
 #include "pvclock.h"
 #include "xenstore.h"
@@ -199,7 +200,8 @@ int xg_main(void)
     check_heap();
     uint64_t slept = check_clocks_and_wait();
 
-    if (xg_store_read("data/zerg/instance", instance, sizeof instance,
+    if (xg_params_wait(xg_clock_ns() + STORE_TIMEOUT_NS) != 0 ||
+        xg_store_read("data/zerg/instance", instance, sizeof instance,
                       xg_clock_ns() + STORE_TIMEOUT_NS) <= 0)
         failed("cannot read data/zerg/instance");
     if (xg_store_read("data/zerg/vchan", vchan_path, sizeof vchan_path,

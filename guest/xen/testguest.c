@@ -2,7 +2,9 @@
  * testguest: a TEST DOUBLE of the zerg instance on Xen, standing in until the VM runs on this
  * platform layer. It exercises the layer end to end the way the real instance will:
  *
- *   1. reads its parameters from xenstore under its own domain path:
+ *   1. waits until its parameters are there (params.h: at once when it was made for its request,
+ *      when a request takes it if it was prepared ahead of demand, data/zerg/pooled), then reads
+ *      them from xenstore under its own domain path:
  *        data/zerg/instance   required; 1..64 characters of [A-Za-z0-9._-]
  *        data/zerg/linger_ms  optional; 0..60000 (default 0): how long to wait for the
  *                             toolstack's control/shutdown request before powering off alone
@@ -33,11 +35,13 @@
 #include "evtchn.h"
 #include "freestanding.h"
 #include "gnttab.h"
+#include "params.h"
 #include "pvclock.h"
 #include "vchan.h"
 #include "xenstore.h"
 
 #define STORE_TIMEOUT_NS 2000000000ull /* per xenstore request */
+#define PARAMS_WAIT_NS   2000000000ull /* parameters not there at boot (not pooled): give up */
 #define INSTANCE_MAX     64
 #define LINGER_MAX_MS    60000
 #define SERVE_DEFAULT_MS 10000
@@ -210,6 +214,9 @@ int xg_main(void)
     if (rc)
         fail("grant table setup failed", rc);
 
+    rc = xg_params_wait(xg_clock_ns() + PARAMS_WAIT_NS);
+    if (rc)
+        fail("cannot read data/zerg/instance", rc);
     rc = xg_store_read("data/zerg/instance", instance, sizeof instance, store_deadline());
     if (rc == XG_E2BIG || (rc >= 0 && !valid_instance(instance)))
         fail("data/zerg/instance must be 1-64 characters of [A-Za-z0-9._-]", 0);

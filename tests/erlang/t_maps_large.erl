@@ -9,7 +9,7 @@
          t_grow_and_shrink/0, t_put_many/0, t_update_exact/0, t_remove/0, t_equality/0,
          t_term_order/0, t_collisions/0, t_iterator/0, t_maps_module/0, t_etf/0,
          t_etf_decode/0, t_printing/0, t_phash/0, t_literal/0, t_guards/0,
-         t_atom_keys/0, t_nested/0, t_take/0, t_from_keys/0]).
+         t_atom_keys/0, t_nested/0, t_take/0, t_from_keys/0, t_ets_match_spec/0]).
 
 %% Mixed keys without atoms: small ints (negative too), bignums, floats, binaries (heap, refc,
 %% sub-binaries), bitstrings, strings, improper lists, tuples, nested maps, [] and {}.
@@ -268,3 +268,20 @@ t_take() ->
 t_from_keys() ->
     M = maps:from_keys(mixed(50), 0),
     {maps:keys(M), maps:from_keys([], x), maps:keys(maps:from_keys(lists:seq(40, 1, -1), y))}.
+
+%% Large maps in ETS objects and match specifications (patterns and bodies). A body variable
+%% bound to a large map is left out: erl 25.2.3 itself builds a broken term then
+%% ("size_object: bad tag").
+t_ets_match_spec() ->
+    T = ets:new(t, [set]),
+    Big = maps:from_list([{I, I} || I <- lists:seq(1, 40)]),
+    true = ets:insert(T, [{1, Big}, {2, maps:put(7, seven, Big)}, {3, #{7 => x}},
+                          {4, <<"b">>}]),
+    Pat = maps:from_list([{I, '_'} || I <- lists:seq(1, 35)]),
+    Body = maps:from_list([{I, I} || I <- lists:seq(100, 140)]),
+    R1 = lists:sort(ets:select(T, [{{'$1', Pat#{7 => '$2'}}, [], [{{'$1', '$2'}}]}])),
+    R2 = ets:select(T, [{{'$2', '$1'}, [{is_binary, '$1'}], [Body#{0 => '$1', 1 => {{'$2'}}}]}]),
+    R3 = ets:select(T, [{{'$1', #{7 => '$2'}}, [{'==', '$2', x}], ['$1']}]),
+    [{1, Got}] = ets:lookup(T, 1),
+    ets:delete(T),
+    {R1, [maps:to_list(M) || M <- R2], R3, Got =:= Big, maps:keys(Got)}.

@@ -15,6 +15,8 @@ if ! erlc -o "$ebin" "$root"/tests/erlang/*.erl > "$out/erlc.log" 2>&1; then
     echo "FAIL: corpus-setup: erlc failed: $(head -c 400 "$out/erlc.log")"
     exit 0
 fi
+# Application resource files of the corpus applications (t_proc_app).
+cp "$root"/tests/erlang/*.app "$ebin"/
 for src in "$root"/tests/erlang/t_*.erl; do
     mod=$(basename "$src" .erl)
     # Each VM runs one module per invocation; a VM that dies loses only that module's cases.

@@ -22,6 +22,8 @@ if ! erlc -o "$ebin" "$root"/tests/erlang/*.erl > "$out/erlc.log" 2>&1; then
     echo "FAIL: valgrind-setup: erlc failed: $(head -c 400 "$out/erlc.log")"
     exit 0
 fi
+# Application resource files of the corpus applications (t_proc_app).
+cp "$root"/tests/erlang/*.app "$ebin"/
 
 # The flags must turn a definite leak into a failing exit status, or every case below would
 # pass whatever zvm does.

@@ -11,8 +11,8 @@ otp="$root/build/otp"
 ebin="$otp/ebin"
 logs="$otp/logs"
 suites="andor apply beam_except bif bs_bincomp bs_bit_binaries bs_construct bs_match bs_size_expr
-        bs_utf float lc map match record trycatch"
-case_timeout=${ZVM_OTP_CASE_TIMEOUT:-20}
+        bs_utf float fun guard lc map match receive record trycatch"
+case_timeout=${ZVM_OTP_CASE_TIMEOUT:-60}
 
 if ! out=$(bash "$root/tests/otp/fetch-otp-src.sh" "$otp" 2>&1); then
     echo "FAIL: otp-compiler-fetch: $(tr '\n' ' ' <<<"$out" | head -c 400)"

@@ -20,10 +20,25 @@
 #                         and not a domain it did not create
 #   zerg-bad-kernel       a kernel image that does not exist: a clear error, nothing created
 #   zerg-bad-memory       more memory than the machine has: 502, nothing left half-created
+# The prepared pool (xen.pool_size 2, xen.pool_mode from $pool_mode; in bench mode both modes
+# run; the cases and cycle times of the running mode are named zerg-poolrun-* and poolrun):
+#   zerg-pool-up          the daemon starts and prepares 2 domains (zerg_pool_domains ready)
+#   zerg-pool-serve-N     with the pool full, connection N is answered 200 by an instance of
+#                         its own
+#   zerg-pool-hits        every one of those was a pool hit (zerg_pool_hits_total, no miss),
+#                         served by distinct domains (the daemon's event=xen_domain lines)
+#   zerg-pool-replace     a prepared domain destroyed from outside (xl destroy) is counted
+#                         (zerg_pool_failures_total{kind="died"}) and replaced, and the pool
+#                         still serves
+#   zerg-pool-stop        SIGTERM: exit 0, and only Domain-0 is left (the prepared domains are
+#                         destroyed at the drain)
+#   zerg-pool-orphans     after kill -9 with prepared domains alive, a restarted daemon (no
+#                         pool) destroys them: they are recorded in its state directory
 zcfg=/tmp/zerg-variant.json
 
 # variant KEY=VALUE...: writes $zcfg from zerg-xen.json with cmdline, boot_timeout, kernel,
-# memory, max_instances (max) or per_client_max (clients) replaced.
+# memory, max_instances (max), per_client_max (clients), xen.pool_size (pool) or xen.pool_mode
+# (poolmode) replaced.
 variant() {
     cp /zerg/zerg-xen.json "$zcfg"
     for kv in "$@"; do
@@ -35,6 +50,8 @@ variant() {
         memory) sed -i "s|\"memory_mb\": 32|\"memory_mb\": $v|g" "$zcfg" ;;
         max) sed -i "s|\"max_instances\": [0-9]*|\"max_instances\": $v|" "$zcfg" ;;
         clients) sed -i "s|\"per_client_max\": [0-9]*|\"per_client_max\": $v|" "$zcfg" ;;
+        pool) sed -i "s|\"pool_size\": [0-9]*|\"pool_size\": $v|" "$zcfg" ;;
+        poolmode) sed -i "s|\"pool_mode\": \"[a-z]*\"|\"pool_mode\": \"$v\"|" "$zcfg" ;;
         esac
     done
 }
@@ -155,10 +172,22 @@ metrics_burst() {
 # powered off: hand-off, request, answer), destroy (exited -> reaped: libxl destroy and the wait
 # until the domain is no longer listed), total (requested -> reaped), and client: the whole
 # request as the client in dom0 saw it, connect to the end of the answer (/tmp/zclient-times).
+#
+# With a kind first (pooled, poolrun: instances given a prepared domain, by xen.pool_mode paused
+# or running) the phases are: take (the spare taken,
+# its readiness watch and parameters written, unpaused when it was paused: assign_ms), ready
+# (from there to readiness seen), serve, destroy, total, client; create is not in the cycle.
 cycle_times() {
+    kind=zerg
+    case $1 in
+    [a-z]*)
+        kind=$1
+        shift
+        ;;
+    esac
     from=$1
     shift
-    tail -n +"$from" /tmp/zerg.log | awk -v want=" $* " '
+    tail -n +"$from" /tmp/zerg.log | awk -v want=" $* " -v kind=$kind '
         BEGIN { while ((getline l < "/tmp/zclient-times") > 0) { split(l, f, " "); cl[f[1]] = f[2] } }
         function field(k,    i, kv) {
             for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
@@ -167,6 +196,7 @@ cycle_times() {
         / event=instance / { id = field("id"); st[id, field("state")] = field("since_request_ms") }
         / event=xen_domain / {
             id = field("id"); cr[id] = field("create_ms"); up[id] = field("unpause_ms")
+            as[id] = field("assign_ms"); pool[id] = field("pool")
         }
         END {
             n = split(want, ids, " ")
@@ -174,8 +204,14 @@ cycle_times() {
                 id = ids[i]
                 if (st[id, "reaped"] == "" || cr[id] == "") continue
                 b = st[id, "booting"]
-                printf "TIME: zerg cycle %d: create=%.1fms unpause=%.1fms ready=%.1fms", i, cr[id],
-                    up[id], st[id, "ready"] - b - cr[id] - up[id]
+                if (kind != "zerg") {
+                    if (pool[id] != "hit") continue
+                    printf "TIME: %s cycle %d: take=%.1fms ready=%.1fms", kind, i, as[id],
+                        st[id, "ready"] - b - as[id]
+                } else {
+                    printf "TIME: zerg cycle %d: create=%.1fms unpause=%.1fms ready=%.1fms", i,
+                        cr[id], up[id], st[id, "ready"] - b - cr[id] - up[id]
+                }
                 printf " serve=%.1fms destroy=%.1fms total=%.1fms client=%sms\n",
                     st[id, "exited"] - st[id, "ready"], st[id, "reaped"] - st[id, "exited"],
                     st[id, "reaped"], cl[id]
@@ -185,6 +221,9 @@ cycle_times() {
 
 only_dom0() { [ "$(xl list | wc -l)" = 2 ]; }
 zerg_domains() { xl list | awk 'NR > 1 && $1 ~ /^zerg-xenharness-/ { print $2 }'; }
+# The prepared domains (named zerg-<daemon>-p<n>; they keep the name once taken).
+pool_domains() { xl list | awk 'NR > 1 && $1 ~ /^zerg-xenharness-p[0-9]+$/ { print $2 }'; }
+pool_ready_is() { [ "$(metric 'zerg_pool_domains{state="ready"}')" = "$1" ]; }
 
 zerg_serve_tests() {
     if ! start_zerg /zerg/zerg-xen.json; then
@@ -368,6 +407,137 @@ bad_memory() {
     stop_zerg
 }
 
+# pool_tests MODE: the prepared pool (see the header) with xen.pool_mode MODE. Between
+# connections it waits until the pool is full again, so that each connection measures a hit:
+# the client's latency, and the cycle from the request to the reaping of the domain that served
+# it ("TIME: pooled cycle N", or poolrun for the running mode).
+pool_tests() {
+    pmode=$1
+    pk=pooled
+    pc=zerg-pool
+    if [ "$pmode" = running ]; then
+        pk=poolrun
+        pc=zerg-poolrun
+    fi
+    pool_n=2
+    variant pool=$pool_n poolmode=$pmode
+    log_from=$(($(wc -l </tmp/zerg.log) + 1))
+    t0=$(now)
+    if ! start_zerg "$zcfg"; then
+        echo "FAIL: $pc-up: daemon did not start: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ' | cut -c1-200)"
+        stop_zerg
+        return
+    fi
+    if ! wait_for "pool_ready_is $pool_n" 3000; then
+        echo "FAIL: $pc-up: the pool never held $pool_n ready domains" \
+            "($(metric 'zerg_pool_domains{state="ready"}') ready; xl list: $(pool_domains | tr '\n' ' '))"
+        stop_zerg
+        wait_for only_dom0 1000
+        return
+    fi
+    t1=$(now)
+    if [ "$(pool_domains | wc -l)" != $pool_n ]; then
+        echo "FAIL: $pc-up: xl list shows $(pool_domains | wc -l) prepared domains, not $pool_n"
+    else
+        echo "PASS: $pc-up"
+        echo "TIME: zerg pool ($pmode): $pool_n domains prepared in $(ms $t0 $t1)ms from the daemon's start"
+    fi
+    : >/tmp/zclient-times
+    seen=" "
+    served=0
+    i=1
+    while [ $i -le "$cycles" ]; do
+        if ! wait_for "pool_ready_is $pool_n" 3000; then
+            echo "FAIL: $pc-serve-$i: the pool did not fill again within 30 s"
+            i=$((i + 1))
+            continue
+        fi
+        t0=$(now)
+        if ! /zerg/zerg-xen-http-get 8080 / 15000 >/tmp/zphead-$i 2>/tmp/zperr-$i; then
+            echo "FAIL: $pc-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zperr-$i | cut -c1-160)"
+            i=$((i + 1))
+            continue
+        fi
+        t1=$(now)
+        id=$(tr -d '\r' </tmp/zphead-$i | sed -n 's/^X-Zerg-Instance: *//p' | head -n 1)
+        if ! head -n 1 /tmp/zphead-$i | grep -q '^HTTP/1.1 200 '; then
+            echo "FAIL: $pc-serve-$i: not a 200: $(head -n 1 /tmp/zphead-$i)"
+        elif [ -z "$id" ] || echo "$seen" | grep -q " $id "; then
+            echo "FAIL: $pc-serve-$i: X-Zerg-Instance '$id' missing or seen before"
+        else
+            seen="$seen$id "
+            served=$((served + 1))
+            echo "PASS: $pc-serve-$i"
+            echo "$id $(ms $t0 $t1)" >>/tmp/zclient-times
+        fi
+        i=$((i + 1))
+    done
+    # Each served instance is reaped before its event=xen_domain line (its domid) is written.
+    wait_for '[ "$(metric zerg_instances_reaped_total)" = "$served" ]' 1500
+    hits=$(metric zerg_pool_hits_total)
+    misses=$(metric zerg_pool_misses_total)
+    domids=$(tail -n +"$log_from" /tmp/zerg.log | grep ' event=xen_domain .* pool=hit ' |
+        sed -n 's/.* domid=\([0-9]*\) .*/\1/p' | sort -u | wc -l)
+    if [ "$hits" != "$cycles" ] || [ "$misses" != 0 ]; then
+        echo "FAIL: $pc-hits: $hits hits and $misses misses for $cycles connections with the pool full"
+    elif [ "$domids" != "$served" ]; then
+        echo "FAIL: $pc-hits: $served connections served by $domids distinct domains"
+    else
+        echo "PASS: $pc-hits"
+    fi
+    cycle_times $pk "$log_from" $seen
+    # A prepared domain killed from outside: counted, replaced, and the pool still serves.
+    victim=$(pool_domains | head -n 1)
+    xl destroy "$victim" 2>/dev/null
+    if ! wait_for '[ "$(metric "zerg_pool_failures_total{kind=\"died\"}")" = 1 ]' 1000; then
+        echo "FAIL: $pc-replace: destroying domain $victim from outside was not counted" \
+            "(zerg_pool_failures_total{kind=\"died\"} = $(metric 'zerg_pool_failures_total{kind="died"}'))"
+    elif ! wait_for "pool_ready_is $pool_n && ! pool_domains | grep -qx $victim" 3000; then
+        echo "FAIL: $pc-replace: the pool did not get back to $pool_n ready domains:" \
+            "$(pool_domains | tr '\n' ' ')"
+    elif ! /zerg/zerg-xen-http-get 8080 / 15000 >/tmp/zprep 2>&1 ||
+        ! head -n 1 /tmp/zprep | grep -q '^HTTP/1.1 200 '; then
+        echo "FAIL: $pc-replace: no 200 after the replacement: $(head -n 1 /tmp/zprep)"
+    else
+        echo "PASS: $pc-replace"
+    fi
+    stop_zerg
+    if [ "$zstatus" != 0 ]; then
+        echo "FAIL: $pc-stop: exit status $zstatus: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ')"
+    elif ! wait_for only_dom0 300; then
+        echo "FAIL: $pc-stop: left behind after the daemon stopped:" \
+            "$(xl list | awk 'NR > 2 { printf "%s(%s) ", $1, $2 }')"
+    else
+        echo "PASS: $pc-stop"
+    fi
+    wait_for only_dom0 1000
+
+    # Orphans: kill -9 with the pool full; a restart without a pool destroys the prepared ones.
+    variant pool=$pool_n poolmode=$pmode
+    if ! start_zerg "$zcfg" || ! wait_for "pool_ready_is $pool_n" 3000; then
+        echo "FAIL: $pc-orphans: the pool did not fill"
+        stop_zerg
+        return
+    fi
+    left=$(pool_domains | tr '\n' ' ')
+    kill -9 $zpid
+    wait $zpid 2>/dev/null
+    echo "--- daemon restarted after kill -9 (pool) ---" >>/tmp/zerg.log
+    variant pool=0
+    if [ -z "$left" ] || [ "$(pool_domains | tr '\n' ' ')" != "$left" ]; then
+        echo "FAIL: $pc-orphans: the prepared domains '$left' did not outlive their daemon"
+    elif ! start_zerg "$zcfg"; then
+        echo "FAIL: $pc-orphans: the restarted daemon did not answer"
+    elif ! wait_for '[ -z "$(pool_domains)" ]' 1000; then
+        echo "FAIL: $pc-orphans: the restarted daemon left its prepared domains: $(pool_domains | tr '\n' ' ')"
+    else
+        echo "PASS: $pc-orphans"
+    fi
+    stop_zerg
+    for d in $(zerg_domains); do xl destroy "$d" 2>/dev/null; done
+    wait_for only_dom0 1000
+}
+
 if [ "${zerg_serve:-0}" = 1 ]; then
     : >/tmp/zerg.log
     zerg_serve_tests
@@ -385,6 +555,12 @@ if [ "${zerg_serve:-0}" = 1 ]; then
     orphans
     bad_kernel
     bad_memory
+    if [ "$mode" = bench ]; then
+        pool_tests paused
+        pool_tests running
+    else
+        pool_tests "${pool_mode:-running}"
+    fi
     grep -c 'event=instance' /tmp/zerg.log | sed 's/^/TIME: zerg log lines event=instance: /'
     # Destroyed domains are released only once gone from libxl_domain_info (or after the bound).
     echo "TIME: zerg dying domains: released after the bound $(grep -c 'still dying' /tmp/zerg.log)," \
