@@ -9,7 +9,8 @@
          t_grow_and_shrink/0, t_put_many/0, t_update_exact/0, t_remove/0, t_equality/0,
          t_term_order/0, t_collisions/0, t_iterator/0, t_maps_module/0, t_etf/0,
          t_etf_decode/0, t_printing/0, t_phash/0, t_literal/0, t_guards/0,
-         t_atom_keys/0, t_nested/0, t_take/0, t_from_keys/0, t_ets_match_spec/0]).
+         t_atom_keys/0, t_nested/0, t_take/0, t_from_keys/0, t_ets_match_spec/0,
+         t_message/0]).
 
 %% Mixed keys without atoms: small ints (negative too), bignums, floats, binaries (heap, refc,
 %% sub-binaries), bitstrings, strings, improper lists, tuples, nested maps, [] and {}.
@@ -285,3 +286,18 @@ t_ets_match_spec() ->
     [{1, Got}] = ets:lookup(T, 1),
     ets:delete(T),
     {R1, [maps:to_list(M) || M <- R2], R3, Got =:= Big, maps:keys(Got)}.
+
+%% A large map copied into another process's heap and back keeps its pairs and order.
+t_message() ->
+    M = maps:from_list(pairs(mixed(300))),
+    Self = self(),
+    Pid = spawn(fun() ->
+                        receive {map, X} -> Self ! {back, X, maps:keys(X), maps:put(new, 1, X)} end
+                end),
+    Pid ! {map, M},
+    receive
+        {back, Y, Keys, Z} ->
+            {Y =:= M, Keys =:= maps:keys(M), maps:keys(Y) =:= maps:keys(M), digest(Y),
+             map_size(Z), maps:remove(new, Z) =:= M}
+    after 5000 -> timeout
+    end.
