@@ -10,7 +10,7 @@
          t_term_order/0, t_collisions/0, t_iterator/0, t_maps_module/0, t_etf/0,
          t_etf_decode/0, t_printing/0, t_phash/0, t_literal/0, t_guards/0,
          t_atom_keys/0, t_nested/0, t_take/0, t_from_keys/0, t_ets_match_spec/0,
-         t_message/0]).
+         t_message/0, t_random_ops/0]).
 
 %% Mixed keys without atoms: small ints (negative too), bignums, floats, binaries (heap, refc,
 %% sub-binaries), bitstrings, strings, improper lists, tuples, nested maps, [] and {}.
@@ -301,3 +301,52 @@ t_message() ->
              map_size(Z), maps:remove(new, Z) =:= M}
     after 5000 -> timeout
     end.
+
+%% 1500 pseudo-random puts, removals, updates, merges, filters and ETF round trips over keys
+%% of several kinds (with colliding integers); every result's pairs in to_list and iterator
+%% order and its external form are folded into one digest, with the sizes reached.
+t_random_ops() ->
+    {Digest, Sizes} = ops(1500, 42, #{}, [], erlang:md5_init(), []),
+    {erlang:md5_final(Digest), lists:max(Sizes), lists:sum(Sizes)}.
+
+lcg(S) -> (S * 6364136223846793005 + 1442695040888963407) band 16#FFFFFFFFFFFFFFFF.
+
+op_key(S) ->
+    {A, B} = lists:nth(1 + (S bsr 30) rem 8, collisions()),
+    case (S bsr 20) rem 7 of
+        0 -> (S bsr 30) rem 300;
+        1 -> <<((S bsr 30) rem 200):24>>;
+        2 -> {(S bsr 30) rem 50, [7]};
+        3 -> ((S bsr 30) rem 100) / 4;
+        4 -> case (S bsr 40) rem 2 of 0 -> A; 1 -> B end;
+        5 -> [(S bsr 30) rem 40 | 7];
+        6 -> -((S bsr 30) rem 1000) - (1 bsl 62)
+    end.
+
+ops(0, _, _, _, Ctx, Sizes) ->
+    {Ctx, Sizes};
+ops(N, S0, M, Saved, Ctx, Sizes) ->
+    S1 = lcg(S0), S2 = lcg(S1), S3 = lcg(S2),
+    K = op_key(S2), K2 = op_key(S3),
+    Many = fun(Max) -> [{op_key(lcg(S3 + I)), I} || I <- lists:seq(1, (S3 bsr 40) rem Max)] end,
+    M2 = case (S1 bsr 33) rem 14 of
+             0 -> maps:remove(K, M);
+             1 -> maps:remove(K2, maps:remove(K, M));
+             2 -> M#{K => N, K2 => N + 1};
+             3 -> try M#{K := upd} catch error:{badkey, _} -> M end;
+             4 -> maps:merge(M, maps:from_list(Many(40)));
+             5 -> maps:merge(maps:from_list(Many(60)), M);
+             6 -> maps:from_list(maps:to_list(M));
+             7 -> maps:filter(fun(_, V) -> is_integer(V) andalso V rem 3 =/= 0 end, M);
+             8 -> case Saved of [] -> M; [H | _] -> maps:merge(H, M) end;
+             9 -> binary_to_term(term_to_binary(M));
+             10 -> maps:without([op_key(lcg(S3 + I)) || I <- lists:seq(1, 10)], M);
+             11 -> maps:with([op_key(lcg(S3 + I)) || I <- lists:seq(1, 200)], M);
+             _ -> maps:put(K, N, M)
+         end,
+    First = case maps:next(maps:iterator(M2)) of none -> none; {IK, IV, _} -> {IK, IV} end,
+    Ctx2 = erlang:md5_update(Ctx, term_to_binary({maps:to_list(M2), First, M2,
+                                                  maps:fold(fun(FK, _, A) -> [FK | A] end,
+                                                            [], M2)})),
+    Saved2 = case N rem 50 of 0 -> [M2 | Saved]; _ -> Saved end,
+    ops(N - 1, S3, M2, Saved2, Ctx2, [map_size(M2) | Sizes]).
