@@ -1198,20 +1198,7 @@ do_call_fun : {
         size_t n = I[3];
         if (!is_map(m))
             JUMP(LABEL(I[1]));
-        /* All keys must be present before any destination is written (a destination may be
-         * a later key's source). */
-        term_t found[16];
-        if (n / 2 <= 16) {
-            for (size_t i = 0; i < n; i += 2) {
-                const term_t *v = map_lookup(m, SRC(I[4 + i]));
-                if (!v)
-                    JUMP(LABEL(I[1]));
-                found[i / 2] = *v;
-            }
-            for (size_t i = 0; i < n; i += 2)
-                DST(I[5 + i]) = found[i / 2];
-            NEXT(4 + n);
-        }
+        /* All keys must be present before any destination is written. */
         for (size_t i = 0; i < n; i += 2)
             if (!map_lookup(m, SRC(I[4 + i])))
                 JUMP(LABEL(I[1]));
