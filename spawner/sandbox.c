@@ -255,6 +255,10 @@ int sandbox_init(struct sandbox *sb, const struct zerg_config *cfg, char *err, s
     for (size_t i = 0; i < cfg->guest.envc && cfg->guest.env; i++)
         sb->envp[i] = cfg->guest.env[i];
 
+    struct stat image_st;
+    if (cfg->guest.image && stat(cfg->guest.image, &image_st) == 0 && S_ISDIR(image_st.st_mode))
+        sb->image_dir = cfg->guest.image;
+
     /* What the guest's root needs: checked before anything is made (a configuration error). */
     if (sb->policy[ZERG_SANDBOX_ROOTFS] != ZERG_PIECE_OFF &&
         !(sb->rootfs = rootfs_plan_make(sb->path, cfg->guest.image, err, errlen)))
@@ -595,6 +599,15 @@ static void child_main(const struct sandbox *sb, uid_t uid, const int fds[SANDBO
         if (e)
             child_piece(&c, ZERG_SANDBOX_PDEATHSIG, e);
     }
+    /*
+     * The guest's working directory is its image (a directory image): /image inside its root,
+     * or the image's own path when the rootfs piece is off, so a guest names its code with
+     * relative paths that hold either way (configs/local.json runs zvm so, as root or not).
+     */
+    if (sb->image_dir &&
+        chdir(c.report.outcome[ZERG_SANDBOX_ROOTFS] == SANDBOX_PIECE_ON ? "/image" : sb->image_dir) <
+            0)
+        child_stop(&c, SANDBOX_STAGE_CHDIR, errno);
     CHILD_APPLY(&c, ZERG_SANDBOX_NO_NEW_PRIVS, errno_of(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)));
     CHILD_APPLY(&c, ZERG_SANDBOX_SECCOMP,
                 errno_of(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &sb->filter, 0, 0)));
@@ -752,6 +765,8 @@ static const char *stage_name(int32_t stage)
         return "placing the contract's descriptors";
     case SANDBOX_STAGE_EXEC:
         return "exec";
+    case SANDBOX_STAGE_CHDIR:
+        return "entering the image directory";
     default:
         return "?";
     }

@@ -63,6 +63,7 @@ enum sandbox_stage {
     SANDBOX_STAGE_OPEN_GUEST, /* opening guest.command[0] */
     SANDBOX_STAGE_PLACE_FDS,  /* moving the contract's descriptors to 0..4 */
     SANDBOX_STAGE_EXEC,       /* execveat itself */
+    SANDBOX_STAGE_CHDIR,      /* entering the image as the working directory */
 };
 
 #define SANDBOX_REPORT_MAGIC 0x7a736231u /* "zsb1" */
@@ -104,6 +105,7 @@ struct sandbox {
     const char *path;  /* guest.command[0] */
     char *const *argv; /* guest.command, NULL-terminated */
     char **envp;       /* guest.env, NULL-terminated (a copy of the pointers) */
+    const char *image_dir; /* guest.image when it is a directory (the guest's working dir) */
     bool initialised;
 };
 

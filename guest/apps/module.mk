@@ -1,7 +1,8 @@
 # guest/apps/: Erlang applications served as zerg guests (guest/apps/zerg_web/README.md).
 # zerg_web's modules are compiled by erlc into build/apps/zerg_web/ebin (never committed); its
 # test module into build/apps/zerg_web/test. build/images/erl/ is the image stock erl instances
-# read (configs/erl.json: guest.image), and build/images/erl-vm/beam.smp the VM they exec.
+# read (configs/erl.json: guest.image), and build/images/erl-vm/beam.smp the VM they exec;
+# build/images/zvm/ the image zvm instances read (configs/local.json).
 
 ZERG_WEB_DIR   := guest/apps/zerg_web
 ZERG_WEB_EBIN  := $(BUILD)/apps/zerg_web/ebin
@@ -11,6 +12,7 @@ ZERG_WEB_BEAMS := $(patsubst $(ZERG_WEB_DIR)/src/%.erl,$(ZERG_WEB_EBIN)/%.beam,\
 ZERG_WEB_APP   := $(ZERG_WEB_EBIN)/zerg_web.app
 ZERG_WEB_TESTS := $(patsubst $(ZERG_WEB_DIR)/test/%.erl,$(ZERG_WEB_TESTB)/%.beam,\
                     $(sort $(wildcard $(ZERG_WEB_DIR)/test/*.erl)))
+ZVM_IMAGE      := $(BUILD)/images/zvm
 ERL_IMAGE      := $(BUILD)/images/erl
 ERL_IMAGE_VM   := $(BUILD)/images/erl-vm/beam.smp
 
@@ -30,5 +32,13 @@ $(ERL_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) guest/apps/erl_image.sh |
 	touch $@
 $(ERL_IMAGE_VM): $(ERL_IMAGE)/.built
 
-EXTRA_ALL += $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ERL_IMAGE)/.built
+# The zvm image: rebuilt when the app, the VM's own modules or the script change. (The VM's
+# beams are named here, not through vm/module.mk's VM_ERL_BEAMS: this file is read first.)
+ZVM_IMAGE_VM_BEAMS := $(patsubst vm/erl/%.erl,$(BUILD)/vm/ebin/%.beam,$(sort $(wildcard vm/erl/*.erl)))
+$(ZVM_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ZVM_IMAGE_VM_BEAMS) \
+                     guest/apps/zvm_image.sh | deps-check
+	sh guest/apps/zvm_image.sh $(ZVM_IMAGE) $(VM_EBIN) $(ZERG_WEB_EBIN)
+	touch $@
+
+EXTRA_ALL += $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ERL_IMAGE)/.built $(ZVM_IMAGE)/.built
 EXTRA_TEST += $(ZERG_WEB_TESTS)
