@@ -3,7 +3,7 @@
 %%   -run vm_bench main            all kernels
 %%   -run vm_bench boot            zvm only: nanoseconds from the platform's start to here
 -module(vm_bench).
--export([main/0, boot/0]).
+-export([main/0, boot/0, biglive/2]).
 
 boot() ->
     erlang:display_string("BOOT " ++ integer_to_list(zvm:boot_ns()) ++ "\n"),
@@ -14,6 +14,7 @@ main() ->
     run(fib, fun() -> fib(27) end),
     run(bignum, fun() -> bignum(2500) end),
     run(binary, fun() -> binary_loop(300, 0) end),
+    run(biglive, fun() -> biglive(1000000, 400) end),
     erlang:halt(0).
 
 run(Name, F) ->
@@ -51,3 +52,14 @@ build(16384, B) -> B;
 build(I, B) -> build(I + 1, <<B/binary, I:16, (I band 255):8, 0:8>>).
 parse(<<X:16, Y:8, _:8, Rest/binary>>, S) -> parse(Rest, S + X + Y);
 parse(<<>>, S) -> S.
+
+%% A large long-lived heap: a 1M-element list stays live while short-lived garbage is made
+%% (what a generational collector is for: the list is copied again by every full collection).
+biglive(N, Rounds) ->
+    Big = lists:seq(1, N),
+    S = churn(Rounds, 0),
+    S + lists:sum(Big).
+churn(0, Acc) -> Acc;
+churn(R, Acc) -> churn(R - 1, Acc + sum_pairs([{X, X + 1} || X <- lists:seq(1, 5000)], 0)).
+sum_pairs([], S) -> S;
+sum_pairs([{A, B} | T], S) -> sum_pairs(T, S + A + B).
