@@ -417,6 +417,9 @@ static void collect(struct process *p, size_t need, unsigned live, bool major, s
     size_t phys = exact;
     term_t *to;
     if (exact) {
+        rt_free(p->spare);
+        p->spare = NULL;
+        p->spare_words = 0;
         to = rt_alloc(exact * sizeof(term_t));
     } else {
         to = take_to_space(p, bound + young_size_for(p, 0, 0), &phys);
