@@ -11,6 +11,7 @@
 #include "vm/copy.h"
 #include "vm/exception.h"
 #include "vm/module.h"
+#include "vm/outlet.h"
 #include "vm/platform.h"
 #include "vm/rt.h"
 #include "vm/sched.h"
@@ -221,8 +222,12 @@ term_t bif_erlang_spawn_opt_4(struct process *p, term_t *args)
 
 term_t bif_erlang_link_1(struct process *p, term_t *args)
 {
-    if (is_port(args[0]))
-        return ATOM_true; /* ports are linked to their owner by the outlet layer */
+    if (is_port(args[0])) {
+        /* A port that is not open signals noproc, as a dead process does. */
+        if (!outlet_link(p, args[0]))
+            sched_exit_signal(args[0], p, ATOM_noproc, true);
+        return ATOM_true;
+    }
     if (!is_pid(args[0]))
         return bif_badarg(p);
     sched_link(p, args[0]);
@@ -235,6 +240,8 @@ term_t bif_erlang_unlink_1(struct process *p, term_t *args)
         return bif_badarg(p);
     if (is_pid(args[0]))
         sched_unlink(p, args[0]);
+    else
+        outlet_unlink(p, args[0]);
     return ATOM_true;
 }
 
@@ -247,6 +254,22 @@ static term_t monitor(struct process *p, term_t type, term_t target, int alias_m
         if (!is_pid(target) && !is_atom(target))
             return bif_badarg(p);
         return sched_build_ref(&p->builder, sched_monitor(p, target, alias_mode));
+    }
+    if (type == ATOM_port && is_port(target)) {
+        /* A port that is not open gets its 'DOWN' (noproc) at once. */
+        uint64_t id = sched_new_ref_id();
+        term_t ref = sched_build_ref(&p->builder, id);
+        if (!outlet_monitor(p, target, id)) {
+            term_t *el;
+            term_t down = build_tuple(&p->builder, 5, &el);
+            el[0] = ATOM_DOWN;
+            el[1] = ref;
+            el[2] = ATOM_port;
+            el[3] = target;
+            el[4] = ATOM_noproc;
+            sched_deliver(p, down);
+        }
+        return ref;
     }
     if (type == atom_intern("time_offset", 11) && target == atom_intern("clock_service", 13))
         return sched_build_ref(&p->builder, sched_new_ref_id()); /* the offset never changes */
@@ -296,7 +319,8 @@ term_t bif_erlang_demonitor_1(struct process *p, term_t *args)
 {
     if (!is_ref(args[0]))
         return bif_badarg(p);
-    sched_demonitor(p, ref_id_of(args[0]));
+    if (!sched_demonitor(p, ref_id_of(args[0])))
+        outlet_demonitor(ref_id_of(args[0]));
     return ATOM_true;
 }
 
@@ -317,7 +341,7 @@ term_t bif_erlang_demonitor_2(struct process *p, term_t *args)
     if (!is_nil(l))
         return bif_badarg(p);
     uint64_t id = ref_id_of(args[0]);
-    bool was = sched_demonitor(p, id);
+    bool was = sched_demonitor(p, id) || outlet_demonitor(id);
     if (flush)
         flush_down(p, id);
     return info ? make_bool(was) : ATOM_true;
@@ -355,8 +379,10 @@ term_t bif_erlang_unalias_1(struct process *p, term_t *args)
 
 term_t bif_erlang_exit_2(struct process *p, term_t *args)
 {
-    if (is_port(args[0]))
-        return ATOM_true; /* a closed port: nothing to signal */
+    if (is_port(args[0])) {
+        outlet_exit_signal(make_pid(p->id), args[0], args[1]);
+        return ATOM_true;
+    }
     if (!is_pid(args[0]))
         return bif_badarg(p);
     /* The signal to the caller itself is acted on right after this BIF (interp.c). */

@@ -1326,7 +1326,10 @@ body_put_map : {
         p->timeout_I = I + 3;
         p->resume_CP = CP;
         SYNC();
-        return suspend(p, 0, INTERP_WAITING, reductions - reds);
+        /* The timeout operand is read again when a message resumes this instruction (an
+         * after-only receive resumes here): an x register holding it must survive. */
+        unsigned live = IS_REG(I[2]) && !(I[2] & 4) ? (unsigned)(I[2] >> 3) + 1 : 0;
+        return suspend(p, live, INTERP_WAITING, reductions - reds);
     }
     OP_ALIAS(recv_mark, body_recv_mark_old)
     OP(recv_set)
