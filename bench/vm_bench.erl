@@ -14,6 +14,8 @@ main() ->
     run(fib, fun() -> fib(27) end),
     run(bignum, fun() -> bignum(2500) end),
     run(binary, fun() -> binary_loop(300, 0) end),
+    run(smallmap, fun() -> smallmap(200000, #{a => 0, b => 1, c => 2, d => 3, e => 4}, 0) end),
+    run(bigmap, fun() -> bigmap(20000) end),
     run(biglive, fun() -> fresh(fun() -> biglive(1000000, 400) end) end),
     erlang:halt(0).
 
@@ -52,6 +54,19 @@ build(16384, B) -> B;
 build(I, B) -> build(I + 1, <<B/binary, I:16, (I band 255):8, 0:8>>).
 parse(<<X:16, Y:8, _:8, Rest/binary>>, S) -> parse(Rest, S + X + Y);
 parse(<<>>, S) -> S.
+
+%% Small (flat) maps: record-like updates and matches, the common case.
+smallmap(0, _, Acc) -> Acc;
+smallmap(N, #{a := A, c := C} = M, Acc) ->
+    M1 = M#{a := A + 1, e => N},
+    smallmap(N - 1, M1#{c := C + 1}, Acc + maps:get(b, M1)).
+
+%% Large (hashed) maps: inserts one by one, lookups, removal of half, a fold.
+bigmap(N) ->
+    M = lists:foldl(fun(I, Acc) -> Acc#{I => I * I} end, #{}, lists:seq(1, N)),
+    S = lists:foldl(fun(I, Acc) -> Acc + maps:get(I, M) end, 0, lists:seq(1, N, 3)),
+    M2 = lists:foldl(fun(I, Acc) -> maps:remove(I, Acc) end, M, lists:seq(1, N, 2)),
+    maps:fold(fun(K, V, Acc) -> Acc + K + V end, S, M2) + map_size(M2).
 
 %% F() in a new process: a kernel that measures the collector starts from a fresh heap.
 fresh(F) ->
