@@ -16,6 +16,7 @@ main() ->
     run(binary, fun() -> binary_loop(300, 0) end),
     run(smallmap, fun() -> smallmap(200000, #{a => 0, b => 1, c => 2, d => 3, e => 4}, 0) end),
     run(bigmap, fun() -> bigmap(20000) end),
+    run(biglive, fun() -> fresh(fun() -> biglive(1000000, 400) end) end),
     erlang:halt(0).
 
 run(Name, F) ->
@@ -66,3 +67,19 @@ bigmap(N) ->
     S = lists:foldl(fun(I, Acc) -> Acc + maps:get(I, M) end, 0, lists:seq(1, N, 3)),
     M2 = lists:foldl(fun(I, Acc) -> maps:remove(I, Acc) end, M, lists:seq(1, N, 2)),
     maps:fold(fun(K, V, Acc) -> Acc + K + V end, S, M2) + map_size(M2).
+
+%% F() in a new process: a kernel that measures the collector starts from a fresh heap.
+fresh(F) ->
+    {Pid, Ref} = spawn_monitor(fun() -> exit({result, F()}) end),
+    receive {'DOWN', Ref, process, Pid, {result, R}} -> R end.
+
+%% A large long-lived heap: a 1M-element list stays live while short-lived garbage is made
+%% (what a generational collector is for: the list is copied again by every full collection).
+biglive(N, Rounds) ->
+    Big = lists:seq(1, N),
+    S = churn(Rounds, 0),
+    S + lists:sum(Big).
+churn(0, Acc) -> Acc;
+churn(R, Acc) -> churn(R - 1, Acc + sum_pairs([{X, X + 1} || X <- lists:seq(1, 5000)], 0)).
+sum_pairs([], S) -> S;
+sum_pairs([{A, B} | T], S) -> sum_pairs(T, S + A + B).

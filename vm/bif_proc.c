@@ -116,6 +116,10 @@ static bool spawn_options(term_t l, struct spawn_opts *o)
             } else if (k == ATOM_fullsweep_after || k == ATOM_min_bin_vheap_size) {
                 if (!is_small(v) || small_val(v) < 0)
                     return false;
+                if (k == ATOM_fullsweep_after) {
+                    o->fullsweep_given = true;
+                    o->fullsweep_after = (uint64_t)small_val(v);
+                }
             } else if (k == ATOM_max_heap_size) {
                 /* accepted: zvm does not kill a process for its heap size */
             } else if (k == ATOM_message_queue_data) {
@@ -148,6 +152,8 @@ static term_t spawn_mfa(struct process *p, term_t m, term_t f, term_t a, struct 
     uint64_t mon = 0;
     o->mon_ref = &mon;
     struct process *np = sched_spawn(p, m, f, a, o);
+    if (o->fullsweep_given)
+        np->fullsweep_after = o->fullsweep_after;
     return spawned(p, np, o, mon);
 }
 
@@ -497,14 +503,18 @@ static term_t info_item(struct process *p, struct process *q, term_t k)
         return ATOM_normal;
     if (k == ATOM_group_leader)
         return q->group_leader;
-    if (k == ATOM_heap_size || k == ATOM_total_heap_size)
-        return make_small((sterm_t)(q->heap_words + q->frag_words));
+    if (k == ATOM_heap_size)
+        return make_small((sterm_t)q->heap_words);
+    if (k == ATOM_total_heap_size)
+        return make_small((sterm_t)proc_total_heap_words(q));
+    if (k == ATOM_min_heap_size)
+        return make_small((sterm_t)q->min_heap_words);
     if (k == ATOM_stack_size)
         return make_small((sterm_t)(q->stack_end - q->E));
     if (k == ATOM_reductions)
         return build_uint64(b, q->reductions);
     if (k == ATOM_memory)
-        return make_small((sterm_t)((q->heap_phys_words + q->frag_words +
+        return make_small((sterm_t)((proc_heap_memory_words(q) +
                                      (size_t)(q->stack_end - q->stack)) *
                                         sizeof(term_t) +
                                     sizeof *q + q->cap_msgs * sizeof(term_t)));
@@ -521,8 +531,8 @@ static term_t info_item(struct process *p, struct process *q, term_t k)
     if (k == ATOM_garbage_collection) {
         term_t l = NIL;
         l = build_cons(b, pair(p, atom_intern("minor_gcs", 9), build_uint64(b, q->gcs)), l);
-        l = build_cons(b, pair(p, ATOM_fullsweep_after, make_small(65535)), l);
-        l = build_cons(b, pair(p, ATOM_min_heap_size, make_small(233)), l);
+        l = build_cons(b, pair(p, ATOM_fullsweep_after, build_uint64(b, q->fullsweep_after)), l);
+        l = build_cons(b, pair(p, ATOM_min_heap_size, make_small((sterm_t)q->min_heap_words)), l);
         l = build_cons(b, pair(p, ATOM_min_bin_vheap_size, make_small(46422)), l);
         return l;
     }
@@ -615,7 +625,9 @@ term_t bif_erlang_process_flag_2(struct process *p, term_t *args)
     if (flag == ATOM_min_heap_size || flag == ATOM_min_bin_vheap_size) {
         if (!is_small(v) || small_val(v) < 0)
             return bif_badarg(p);
-        return make_small(flag == ATOM_min_heap_size ? 233 : 46422);
+        if (flag == ATOM_min_heap_size)
+            return make_small((sterm_t)proc_set_min_heap_size(p, (size_t)small_val(v)));
+        return make_small(46422);
     }
     if (flag == ATOM_message_queue_data) {
         if (v != ATOM_on_heap && v != ATOM_off_heap)
@@ -671,10 +683,9 @@ term_t bif_erlang_garbage_collect_1(struct process *p, term_t *args)
     if (!q)
         return ATOM_false;
     /* A suspended process's only roots are its own (saved registers included): collect it now.
-     * The caller's heap is collected at its next heap test, since a BIF cannot move its
-     * arguments. */
-    if (q != p)
-        proc_gc(q, 0, 0);
+     * The caller reaches this BIF by a call (call_ext, apply, a fun), where only the arguments
+     * are live and the stack is synced, so its own heap can be collected too. */
+    proc_gc(q, 0, q == p ? 1 : 0); /* p's only live register is x(0), the pid */
     return ATOM_true;
 }
 

@@ -531,7 +531,7 @@ do_bif : {
             x[i] = CAR(l);
         E = p->stack_end;
         SYNC();
-        proc_gc(p, 0, n);
+        proc_gc_hibernate(p, n);
         p->resume_I = target;
         p->resume_CP = process_exit_code;
         p->save = 0;
