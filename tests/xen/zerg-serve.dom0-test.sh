@@ -564,7 +564,7 @@ if [ "${zerg_serve:-0}" = 1 ]; then
         pool_tests paused
         pool_tests running
     else
-        pool_tests "${pool_mode:-running}"
+        pool_tests "${pool_mode:-paused}"
     fi
     grep -c 'event=instance' /tmp/zerg.log | sed 's/^/TIME: zerg log lines event=instance: /'
     # Destroyed domains are released only once gone from libxl_domain_info (or after the bound).
