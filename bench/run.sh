@@ -8,8 +8,8 @@
 #   peer        zbench-inetd: plain fork/exec per connection, no sandbox, same fixture guest
 #               (-s: each child in its own session, as zerg's guests, so that the scheduler's
 #               autogroups treat both alike; see bench/inetd_peer.c)
-#   bench-erl   (bench/erl.sh, after the rest) zerg serving guest/apps/zerg_web with stock erl
-#               instances: issue 4's comparison, its own table
+#   guests      (bench/guests.sh, after the rest) zerg serving guest/apps/zerg_web with zvm
+#               instances and with stock erl instances: issue 4's comparison, its own table
 # then measures with zbench, phase by phase (cycle: 1000 sequential connections; rate: 8
 # concurrent for 10 s; spike: 500 at once), slices each daemon's log per phase, and hands
 # everything to bench/report.py, which prints the summary table (every quoted figure comes from
@@ -297,7 +297,7 @@ echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/meta.env"
 python3 "$root/bench/report.py" "$results" | tee "$results/summary.txt"
 gnuplot -e "dir='$results'" "$root/bench/plot.gp" || die "gnuplot failed"
 echo "bench: plot $results/bench.png, summary $results/summary.txt"
-# Issue 4's comparison, its stock erl side: zerg_web served by stock erl instances (own table).
-bash "$root/bench/erl.sh" || die "bench/erl.sh failed"
+# Issue 4's comparison: zerg_web served by zvm instances and by stock erl instances (own table).
+bash "$root/bench/guests.sh" || die "bench/guests.sh failed"
 grep -q '^exit_.*=[^0]' "$results/meta.env" && die "a daemon did not stop cleanly (see above)"
 exit 0

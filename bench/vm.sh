@@ -25,7 +25,7 @@ for _ in $(seq "$repeat"); do
     erl -noshell -pa "$out" -run vm_bench main 2>&1 | tr -d '\r' >> "$out/erl.txt"
 done
 printf '%-8s %12s %12s %10s  %s\n' kernel "zvm us" "erl us" "zvm/erl" "same result"
-for k in nrev fib bignum binary; do
+for k in nrev fib bignum binary smallmap bigmap biglive; do
     z=$(best "$out/zvm.txt" "$k")
     e=$(best "$out/erl.txt" "$k")
     same=no

@@ -14,6 +14,9 @@ main() ->
     run(fib, fun() -> fib(27) end),
     run(bignum, fun() -> bignum(2500) end),
     run(binary, fun() -> binary_loop(300, 0) end),
+    run(smallmap, fun() -> smallmap(200000, #{a => 0, b => 1, c => 2, d => 3, e => 4}, 0) end),
+    run(bigmap, fun() -> bigmap(20000) end),
+    run(biglive, fun() -> fresh(fun() -> biglive(1000000, 400) end) end),
     erlang:halt(0).
 
 run(Name, F) ->
@@ -51,3 +54,32 @@ build(16384, B) -> B;
 build(I, B) -> build(I + 1, <<B/binary, I:16, (I band 255):8, 0:8>>).
 parse(<<X:16, Y:8, _:8, Rest/binary>>, S) -> parse(Rest, S + X + Y);
 parse(<<>>, S) -> S.
+
+%% Small (flat) maps: record-like updates and matches, the common case.
+smallmap(0, _, Acc) -> Acc;
+smallmap(N, #{a := A, c := C} = M, Acc) ->
+    M1 = M#{a := A + 1, e => N},
+    smallmap(N - 1, M1#{c := C + 1}, Acc + maps:get(b, M1)).
+
+%% Large (hashed) maps: inserts one by one, lookups, removal of half, a fold.
+bigmap(N) ->
+    M = lists:foldl(fun(I, Acc) -> Acc#{I => I * I} end, #{}, lists:seq(1, N)),
+    S = lists:foldl(fun(I, Acc) -> Acc + maps:get(I, M) end, 0, lists:seq(1, N, 3)),
+    M2 = lists:foldl(fun(I, Acc) -> maps:remove(I, Acc) end, M, lists:seq(1, N, 2)),
+    maps:fold(fun(K, V, Acc) -> Acc + K + V end, S, M2) + map_size(M2).
+
+%% F() in a new process: a kernel that measures the collector starts from a fresh heap.
+fresh(F) ->
+    {Pid, Ref} = spawn_monitor(fun() -> exit({result, F()}) end),
+    receive {'DOWN', Ref, process, Pid, {result, R}} -> R end.
+
+%% A large long-lived heap: a 1M-element list stays live while short-lived garbage is made
+%% (what a generational collector is for: the list is copied again by every full collection).
+biglive(N, Rounds) ->
+    Big = lists:seq(1, N),
+    S = churn(Rounds, 0),
+    S + lists:sum(Big).
+churn(0, Acc) -> Acc;
+churn(R, Acc) -> churn(R - 1, Acc + sum_pairs([{X, X + 1} || X <- lists:seq(1, 5000)], 0)).
+sum_pairs([], S) -> S;
+sum_pairs([{A, B} | T], S) -> sum_pairs(T, S + A + B).

@@ -156,7 +156,7 @@ static const struct field fields[] = {
     U32("xen", "memory_mb", xen.memory_mb, 1, 1048576, 256),
     {"xen", "cmdline", K_TEXT, OFF(xen.cmdline), 0, 0, MAX_CMDLINE, 0, def_cmdline, NULL, 0},
     U32("xen", "pool_size", xen.pool_size, 0, 1024, 0),
-    {"xen", "pool_mode", K_ENUM_INT, OFF(xen.pool_mode), 0, 0, 0, ZERG_POOL_RUNNING, NULL,
+    {"xen", "pool_mode", K_ENUM_INT, OFF(xen.pool_mode), 0, 0, 0, ZERG_POOL_PAUSED, NULL,
      pool_modes, 0},
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])

@@ -11,6 +11,7 @@
 #include "vm/copy.h"
 #include "vm/exception.h"
 #include "vm/module.h"
+#include "vm/outlet.h"
 #include "vm/platform.h"
 #include "vm/rt.h"
 #include "vm/sched.h"
@@ -115,6 +116,10 @@ static bool spawn_options(term_t l, struct spawn_opts *o)
             } else if (k == ATOM_fullsweep_after || k == ATOM_min_bin_vheap_size) {
                 if (!is_small(v) || small_val(v) < 0)
                     return false;
+                if (k == ATOM_fullsweep_after) {
+                    o->fullsweep_given = true;
+                    o->fullsweep_after = (uint64_t)small_val(v);
+                }
             } else if (k == ATOM_max_heap_size) {
                 /* accepted: zvm does not kill a process for its heap size */
             } else if (k == ATOM_message_queue_data) {
@@ -147,6 +152,8 @@ static term_t spawn_mfa(struct process *p, term_t m, term_t f, term_t a, struct 
     uint64_t mon = 0;
     o->mon_ref = &mon;
     struct process *np = sched_spawn(p, m, f, a, o);
+    if (o->fullsweep_given)
+        np->fullsweep_after = o->fullsweep_after;
     return spawned(p, np, o, mon);
 }
 
@@ -215,8 +222,12 @@ term_t bif_erlang_spawn_opt_4(struct process *p, term_t *args)
 
 term_t bif_erlang_link_1(struct process *p, term_t *args)
 {
-    if (is_port(args[0]))
-        return ATOM_true; /* ports are linked to their owner by the outlet layer */
+    if (is_port(args[0])) {
+        /* A port that is not open signals noproc, as a dead process does. */
+        if (!outlet_link(p, args[0]))
+            sched_exit_signal(args[0], p, ATOM_noproc, true);
+        return ATOM_true;
+    }
     if (!is_pid(args[0]))
         return bif_badarg(p);
     sched_link(p, args[0]);
@@ -229,6 +240,8 @@ term_t bif_erlang_unlink_1(struct process *p, term_t *args)
         return bif_badarg(p);
     if (is_pid(args[0]))
         sched_unlink(p, args[0]);
+    else
+        outlet_unlink(p, args[0]);
     return ATOM_true;
 }
 
@@ -241,6 +254,22 @@ static term_t monitor(struct process *p, term_t type, term_t target, int alias_m
         if (!is_pid(target) && !is_atom(target))
             return bif_badarg(p);
         return sched_build_ref(&p->builder, sched_monitor(p, target, alias_mode));
+    }
+    if (type == ATOM_port && is_port(target)) {
+        /* A port that is not open gets its 'DOWN' (noproc) at once. */
+        uint64_t id = sched_new_ref_id();
+        term_t ref = sched_build_ref(&p->builder, id);
+        if (!outlet_monitor(p, target, id)) {
+            term_t *el;
+            term_t down = build_tuple(&p->builder, 5, &el);
+            el[0] = ATOM_DOWN;
+            el[1] = ref;
+            el[2] = ATOM_port;
+            el[3] = target;
+            el[4] = ATOM_noproc;
+            sched_deliver(p, down);
+        }
+        return ref;
     }
     if (type == atom_intern("time_offset", 11) && target == atom_intern("clock_service", 13))
         return sched_build_ref(&p->builder, sched_new_ref_id()); /* the offset never changes */
@@ -290,7 +319,8 @@ term_t bif_erlang_demonitor_1(struct process *p, term_t *args)
 {
     if (!is_ref(args[0]))
         return bif_badarg(p);
-    sched_demonitor(p, ref_id_of(args[0]));
+    if (!sched_demonitor(p, ref_id_of(args[0])))
+        outlet_demonitor(ref_id_of(args[0]));
     return ATOM_true;
 }
 
@@ -311,7 +341,7 @@ term_t bif_erlang_demonitor_2(struct process *p, term_t *args)
     if (!is_nil(l))
         return bif_badarg(p);
     uint64_t id = ref_id_of(args[0]);
-    bool was = sched_demonitor(p, id);
+    bool was = sched_demonitor(p, id) || outlet_demonitor(id);
     if (flush)
         flush_down(p, id);
     return info ? make_bool(was) : ATOM_true;
@@ -349,8 +379,10 @@ term_t bif_erlang_unalias_1(struct process *p, term_t *args)
 
 term_t bif_erlang_exit_2(struct process *p, term_t *args)
 {
-    if (is_port(args[0]))
-        return ATOM_true; /* a closed port: nothing to signal */
+    if (is_port(args[0])) {
+        outlet_exit_signal(make_pid(p->id), args[0], args[1]);
+        return ATOM_true;
+    }
     if (!is_pid(args[0]))
         return bif_badarg(p);
     /* The signal to the caller itself is acted on right after this BIF (interp.c). */
@@ -471,14 +503,18 @@ static term_t info_item(struct process *p, struct process *q, term_t k)
         return ATOM_normal;
     if (k == ATOM_group_leader)
         return q->group_leader;
-    if (k == ATOM_heap_size || k == ATOM_total_heap_size)
-        return make_small((sterm_t)(q->heap_words + q->frag_words));
+    if (k == ATOM_heap_size)
+        return make_small((sterm_t)q->heap_words);
+    if (k == ATOM_total_heap_size)
+        return make_small((sterm_t)proc_total_heap_words(q));
+    if (k == ATOM_min_heap_size)
+        return make_small((sterm_t)q->min_heap_words);
     if (k == ATOM_stack_size)
         return make_small((sterm_t)(q->stack_end - q->E));
     if (k == ATOM_reductions)
         return build_uint64(b, q->reductions);
     if (k == ATOM_memory)
-        return make_small((sterm_t)((q->heap_phys_words + q->frag_words +
+        return make_small((sterm_t)((proc_heap_memory_words(q) +
                                      (size_t)(q->stack_end - q->stack)) *
                                         sizeof(term_t) +
                                     sizeof *q + q->cap_msgs * sizeof(term_t)));
@@ -495,8 +531,8 @@ static term_t info_item(struct process *p, struct process *q, term_t k)
     if (k == ATOM_garbage_collection) {
         term_t l = NIL;
         l = build_cons(b, pair(p, atom_intern("minor_gcs", 9), build_uint64(b, q->gcs)), l);
-        l = build_cons(b, pair(p, ATOM_fullsweep_after, make_small(65535)), l);
-        l = build_cons(b, pair(p, ATOM_min_heap_size, make_small(233)), l);
+        l = build_cons(b, pair(p, ATOM_fullsweep_after, build_uint64(b, q->fullsweep_after)), l);
+        l = build_cons(b, pair(p, ATOM_min_heap_size, make_small((sterm_t)q->min_heap_words)), l);
         l = build_cons(b, pair(p, ATOM_min_bin_vheap_size, make_small(46422)), l);
         return l;
     }
@@ -589,7 +625,9 @@ term_t bif_erlang_process_flag_2(struct process *p, term_t *args)
     if (flag == ATOM_min_heap_size || flag == ATOM_min_bin_vheap_size) {
         if (!is_small(v) || small_val(v) < 0)
             return bif_badarg(p);
-        return make_small(flag == ATOM_min_heap_size ? 233 : 46422);
+        if (flag == ATOM_min_heap_size)
+            return make_small((sterm_t)proc_set_min_heap_size(p, (size_t)small_val(v)));
+        return make_small(46422);
     }
     if (flag == ATOM_message_queue_data) {
         if (v != ATOM_on_heap && v != ATOM_off_heap)
@@ -645,10 +683,9 @@ term_t bif_erlang_garbage_collect_1(struct process *p, term_t *args)
     if (!q)
         return ATOM_false;
     /* A suspended process's only roots are its own (saved registers included): collect it now.
-     * The caller's heap is collected at its next heap test, since a BIF cannot move its
-     * arguments. */
-    if (q != p)
-        proc_gc(q, 0, 0);
+     * The caller reaches this BIF by a call (call_ext, apply, a fun), where only the arguments
+     * are live and the stack is synced, so its own heap can be collected too. */
+    proc_gc(q, 0, q == p ? 1 : 0); /* p's only live register is x(0), the pid */
     return ATOM_true;
 }
 

@@ -218,9 +218,11 @@ term_t bif_erlang_system_time_0(struct process *p, term_t *args)
 
 term_t bif_erlang_garbage_collect_0(struct process *p, term_t *args)
 {
-    (void)p;
     (void)args;
-    return ATOM_true; /* the next heap test collects; nothing is lost by not forcing it */
+    /* Reached by a call (call_ext, apply, a fun): no register is live and the stack is synced,
+     * so the caller's heap can be collected here, fully (a major collection), as OTP's. */
+    proc_gc(p, 0, 0);
+    return ATOM_true;
 }
 
 /* The dictionary is a list of {Key, Value}, most recent first. */
@@ -744,6 +746,7 @@ term_t bif_erlang_convert_time_unit_3(struct process *p, term_t *args)
 term_t bif_erlang_term_to_binary_2(struct process *p, term_t *args)
 {
     int level = -2; /* no compression */
+    bool deterministic = false;
     for (term_t l = args[1]; is_list(l); l = CDR(l)) {
         term_t o = CAR(l);
         if (o == ATOM_compressed) {
@@ -755,13 +758,15 @@ term_t bif_erlang_term_to_binary_2(struct process *p, term_t *args)
         } else if (is_tuple(o) && tuple_arity(o) == 2 && tuple_elems(o)[0] == ATOM_minor_version &&
                    is_small(tuple_elems(o)[1])) {
             /* zvm writes minor version 1 (latin1 atoms as ATOM_EXT), OTP 25's default */
-        } else if (o != atom_intern("deterministic", 13)) {
+        } else if (o == atom_intern("deterministic", 13)) {
+            deterministic = true;
+        } else {
             return bif_badarg(p);
         }
     }
     struct textbuf b;
     textbuf_init(&b);
-    if (etf_encode(args[0], &b) != 0) {
+    if (etf_encode_deterministic(args[0], &b, deterministic) != 0) {
         textbuf_dispose(&b);
         return bif_badarg(p);
     }

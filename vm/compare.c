@@ -5,7 +5,9 @@
 
 #include "vm/atom.h"
 #include "vm/binary.h"
+#include "vm/map.h"
 #include "vm/module.h"
+#include "vm/rt.h"
 #include "vm/support/bignum.h"
 
 enum order_class {
@@ -46,6 +48,8 @@ static enum order_class order_class(term_t t)
         case SUB_REF:
             return ORD_REF;
         case SUB_MAP:
+        case SUB_HASHMAP:
+        case SUB_HAMT_NODE: /* never a term; listed for the switch */
             return ORD_MAP;
         }
         return ORD_TUPLE;
@@ -131,10 +135,9 @@ static int cmp_numbers(term_t a, term_t b, bool exact)
         }
         return bn_cmp(x, y);
     }
-    int c = af ? -cmp_int_float(b, float_val(a)) : cmp_int_float(a, float_val(b));
-    if (c == 0 && exact)
-        return af ? 1 : -1; /* integers order before equal floats */
-    return c;
+    if (exact) /* map keys: every integer orders before every float, as in erts */
+        return af ? 1 : -1;
+    return af ? -cmp_int_float(b, float_val(a)) : cmp_int_float(a, float_val(b));
 }
 
 static int cmp_bitstrings(term_t a, term_t b)
@@ -196,6 +199,25 @@ static int cmp_funs(term_t a, term_t b, bool exact)
     return 0;
 }
 
+/*
+ * Two hashmaps of n pairs, as OTP orders maps whatever their layout: the keys in term order
+ * first (exactly), then the values in key order.
+ */
+static int cmp_hashmaps(term_t a, term_t b, uint64_t n, bool exact)
+{
+    term_t *w = rt_alloc(sizeof(term_t) * 4 * n);
+    term_t *ak = w, *av = w + n, *bk = w + 2 * n, *bv = w + 3 * n;
+    map_sorted_pairs(a, ak, av);
+    map_sorted_pairs(b, bk, bv);
+    int c = 0;
+    for (uint64_t i = 0; i < n && !c; i++)
+        c = term_cmp(ak[i], bk[i], true);
+    for (uint64_t i = 0; i < n && !c; i++)
+        c = term_cmp(av[i], bv[i], exact);
+    rt_free(w);
+    return c;
+}
+
 int term_cmp(term_t a, term_t b, bool exact)
 {
 tail:
@@ -244,16 +266,19 @@ tail:
         uint64_t n = map_size(a), m = map_size(b);
         if (n != m)
             return n < m ? -1 : 1;
-        int c = term_cmp(map_keys(a), map_keys(b), true);
-        if (c)
-            return c;
-        term_t *x = map_values(a), *y = map_values(b);
-        for (uint64_t i = 0; i < n; i++) {
-            c = term_cmp(x[i], y[i], exact);
+        if (is_flatmap(a)) { /* same size: both flat */
+            int c = term_cmp(flatmap_keys(a), flatmap_keys(b), true);
             if (c)
                 return c;
+            term_t *x = flatmap_values(a), *y = flatmap_values(b);
+            for (uint64_t i = 0; i < n; i++) {
+                c = term_cmp(x[i], y[i], exact);
+                if (c)
+                    return c;
+            }
+            return 0;
         }
-        return 0;
+        return cmp_hashmaps(a, b, n, exact);
     }
     case ORD_LIST:
         for (;;) {

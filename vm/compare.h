@@ -11,8 +11,8 @@
 
 /*
  * -1, 0 or 1. With `exact` false, numbers compare by value (1 == 1.0, as == and <); with `exact`
- * true an integer and a float are never equal (=:=, map keys), the integer ordering first when
- * their values are equal.
+ * true an integer and a float are never equal (=:=, map keys) and every integer orders before
+ * every float (erts's order of map keys: #{2 => a} < #{1.5 => a}).
  */
 int term_cmp(term_t a, term_t b, bool exact);
 static inline bool term_eq_exact(term_t a, term_t b)

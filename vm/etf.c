@@ -373,8 +373,11 @@ static term_t read_term(struct reader *r)
                 return THE_NON_VALUE;
             }
         }
-        result = map_from_pairs(r->b, kv, kv + n, n);
+        /* As erts: at most 32 pairs make a flat map, more a hashmap; a repeated key is bad. */
+        result = map_from_unique_pairs(r->b, kv, kv + n, n);
         rt_free(kv);
+        if (result == THE_NON_VALUE)
+            return fail(r, "repeated map key");
         break;
     }
     case EXPORT_EXT: {
@@ -566,9 +569,9 @@ static void put_pid(struct textbuf *o, term_t pid)
     put32(o, LOCAL_CREATION);
 }
 
-static int encode(term_t t, struct textbuf *o, int depth);
+static int encode(term_t t, struct textbuf *o, int depth, bool sorted);
 
-static int encode_fun(const term_t *obj, struct textbuf *o, int depth)
+static int encode_fun(const term_t *obj, struct textbuf *o, int depth, bool sorted)
 {
     const struct fun_entry *fe = (const struct fun_entry *)(uintptr_t)obj[1];
     uint32_t nfree = fe->num_free;
@@ -580,12 +583,12 @@ static int encode_fun(const term_t *obj, struct textbuf *o, int depth)
     put32(o, fe->index);
     put32(o, nfree);
     put_atom(o, fe->module->name);
-    encode(make_small(fe->old_index), o, depth + 1);
-    encode(make_small(fe->old_uniq), o, depth + 1);
+    encode(make_small(fe->old_index), o, depth + 1, sorted);
+    encode(make_small(fe->old_uniq), o, depth + 1, sorted);
     /* zvm does not record a fun's creator; every fun says it was made by <0.0.0>. */
     put_pid(o, make_pid(0));
     for (uint32_t i = 0; i < nfree; i++)
-        if (encode(obj[2 + i], o, depth + 1) != 0)
+        if (encode(obj[2 + i], o, depth + 1, sorted) != 0)
             return -1;
     uint32_t size = (uint32_t)(o->len - size_at);
     uint8_t *p = (uint8_t *)o->data + size_at;
@@ -596,7 +599,36 @@ static int encode_fun(const term_t *obj, struct textbuf *o, int depth)
     return 0;
 }
 
-static int encode(term_t t, struct textbuf *o, int depth)
+/*
+ * A map's pairs in maps:to_list/1's order (map.h), as erts writes them; with `sorted` (the
+ * `deterministic` option) a hashmap's pairs in key order instead.
+ */
+static int encode_map(term_t t, struct textbuf *o, int depth, bool sorted)
+{
+    uint64_t n = map_size(t);
+    put8(o, MAP_EXT);
+    put32(o, (uint32_t)n);
+    if (sorted && !is_flatmap(t)) {
+        term_t *kv = rt_alloc(sizeof(term_t) * 2 * n);
+        map_sorted_pairs(t, kv, kv + n);
+        int rc = 0;
+        for (uint64_t i = 0; i < n && rc == 0; i++)
+            if (encode(kv[i], o, depth + 1, sorted) != 0 ||
+                encode(kv[n + i], o, depth + 1, sorted) != 0)
+                rc = -1;
+        rt_free(kv);
+        return rc;
+    }
+    struct map_iter it;
+    term_t k, v;
+    map_iter_init(&it, t, MAP_ORDER_LIST);
+    while (map_iter_next(&it, &k, &v))
+        if (encode(k, o, depth + 1, sorted) != 0 || encode(v, o, depth + 1, sorted) != 0)
+            return -1;
+    return 0;
+}
+
+static int encode(term_t t, struct textbuf *o, int depth, bool sorted)
 {
     if (depth > MAX_DEPTH)
         return -1;
@@ -665,9 +697,9 @@ static int encode(term_t t, struct textbuf *o, int depth)
         put8(o, LIST_EXT);
         put32(o, (uint32_t)n);
         for (l = t; is_list(l); l = CDR(l))
-            if (encode(CAR(l), o, depth + 1) != 0)
+            if (encode(CAR(l), o, depth + 1, sorted) != 0)
                 return -1;
-        return encode(l, o, depth + 1);
+        return encode(l, o, depth + 1, sorted);
     }
     term_t *obj = boxed_ptr(t);
     switch (header_subtag(obj[0])) {
@@ -681,7 +713,7 @@ static int encode(term_t t, struct textbuf *o, int depth)
             put32(o, (uint32_t)n);
         }
         for (uint64_t i = 1; i <= n; i++)
-            if (encode(obj[i], o, depth + 1) != 0)
+            if (encode(obj[i], o, depth + 1, sorted) != 0)
                 return -1;
         return 0;
     }
@@ -726,17 +758,9 @@ static int encode(term_t t, struct textbuf *o, int depth)
         copy_bits((uint8_t *)o->data + at, 0, v.base, v.bit_offset, v.bits);
         return 0;
     }
-    case SUB_MAP: {
-        uint64_t n = map_size(t);
-        put8(o, MAP_EXT);
-        put32(o, (uint32_t)n);
-        term_t *keys = tuple_elems(map_keys(t));
-        for (uint64_t i = 0; i < n; i++) {
-            if (encode(keys[i], o, depth + 1) != 0 || encode(map_values(t)[i], o, depth + 1) != 0)
-                return -1;
-        }
-        return 0;
-    }
+    case SUB_MAP:
+    case SUB_HASHMAP:
+        return encode_map(t, o, depth, sorted);
     case SUB_EXPORT: {
         struct export *e = (struct export *)(uintptr_t)obj[1];
         put8(o, EXPORT_EXT);
@@ -747,7 +771,7 @@ static int encode(term_t t, struct textbuf *o, int depth)
         return 0;
     }
     case SUB_FUN:
-        return encode_fun(obj, o, depth);
+        return encode_fun(obj, o, depth, sorted);
     case SUB_REF: {
         uint64_t n = obj[1];
         put8(o, NEWER_REFERENCE_EXT);
@@ -767,6 +791,11 @@ static int encode(term_t t, struct textbuf *o, int depth)
 
 int etf_encode(term_t t, struct textbuf *out)
 {
+    return etf_encode_deterministic(t, out, false);
+}
+
+int etf_encode_deterministic(term_t t, struct textbuf *out, bool deterministic)
+{
     put8(out, ETF_VERSION);
-    return encode(t, out, 0);
+    return encode(t, out, 0, deterministic);
 }

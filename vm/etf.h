@@ -4,6 +4,7 @@
 #ifndef ZVM_ETF_H
 #define ZVM_ETF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,5 +26,7 @@ term_t etf_decode(struct builder *b, const uint8_t *bytes, size_t len, size_t *u
  * Returns 0, or -1 when t holds something that cannot be encoded.
  */
 int etf_encode(term_t t, struct textbuf *out);
+/* etf_encode, with `deterministic` (term_to_binary's option): hashmaps' pairs in key order. */
+int etf_encode_deterministic(term_t t, struct textbuf *out, bool deterministic);
 
 #endif

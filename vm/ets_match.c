@@ -221,8 +221,11 @@ static bool collect_vars(struct clause *c, term_t t, int depth)
             return true;
         }
         if (is_map(t)) {
-            for (uint64_t i = 0; i < map_size(t); i++)
-                if (!collect_vars(c, map_values(t)[i], depth + 1))
+            struct map_iter it;
+            term_t k, v;
+            map_iter_init(&it, t, MAP_ORDER_ITER);
+            while (map_iter_next(&it, &k, &v))
+                if (!collect_vars(c, v, depth + 1))
                     return false;
             return true;
         }
@@ -324,11 +327,17 @@ static struct node *compile_expr(struct ets_ms *ms, const struct clause *c, term
         return nd;
     }
     if (is_map(e)) {
+        /* The constant is a flat map's keys tuple, or a hashmap itself: its keys are taken in
+         * walk order at evaluation (vm/map.h), the order the values are compiled in here. */
         uint64_t n = map_size(e);
         struct node *nd = new_node(ms, N_MAP, (uint32_t)n);
-        nd->constant = map_keys(e);
-        for (uint64_t i = 0; i < n; i++)
-            if (!(nd->args[i] = compile_expr(ms, c, map_values(e)[i], depth + 1)))
+        nd->constant = is_flatmap(e) ? flatmap_keys(e) : e;
+        struct map_iter it;
+        term_t k, v;
+        uint64_t i = 0;
+        map_iter_init(&it, e, MAP_ORDER_ITER);
+        while (map_iter_next(&it, &k, &v))
+            if (!(nd->args[i++] = compile_expr(ms, c, v, depth + 1)))
                 return NULL;
         return nd;
     }
@@ -445,10 +454,12 @@ static bool pmatch(struct clause *c, term_t pat, term_t t, int depth)
         if (is_map(pat)) {
             if (!is_map(t) || depth > 10000)
                 return false;
-            term_t *keys = tuple_elems(map_keys(pat));
-            for (uint64_t i = 0; i < map_size(pat); i++) {
-                term_t v = map_get(t, keys[i]);
-                if (v == THE_NON_VALUE || !pmatch(c, map_values(pat)[i], v, depth + 1))
+            struct map_iter it;
+            term_t k, pv;
+            map_iter_init(&it, pat, MAP_ORDER_ITER);
+            while (map_iter_next(&it, &k, &pv)) {
+                term_t v = map_get(t, k);
+                if (v == THE_NON_VALUE || !pmatch(c, pv, v, depth + 1))
                     return false;
             }
             return true;
@@ -531,6 +542,28 @@ static term_t eval_bool(const struct run *r, const struct node *n)
     return make_bool(acc);
 }
 
+/* A map body expression of more than 32 pairs: the keys of the hashmap constant in walk order
+ * (as compile_expr took its values), with the values evaluated. */
+static term_t eval_hashmap(const struct run *r, const struct node *n)
+{
+    term_t *kv = rt_alloc(sizeof(term_t) * 2 * n->n), k, v;
+    struct map_iter it;
+    uint32_t i = 0;
+    map_iter_init(&it, n->constant, MAP_ORDER_ITER);
+    while (i < n->n && map_iter_next(&it, &k, &v)) {
+        kv[i] = k;
+        kv[n->n + i] = eval(r, n->args[i]);
+        if (kv[n->n + i] == THE_NON_VALUE) {
+            rt_free(kv);
+            return THE_NON_VALUE;
+        }
+        i++;
+    }
+    term_t m = map_from_pairs(&r->p->builder, kv, kv + n->n, i);
+    rt_free(kv);
+    return m;
+}
+
 static term_t eval(const struct run *r, const struct node *n)
 {
     struct builder *b = &r->p->builder;
@@ -566,6 +599,8 @@ static term_t eval(const struct run *r, const struct node *n)
         return t;
     }
     case N_MAP: {
+        if (is_map(n->constant)) /* more than 32 pairs */
+            return eval_hashmap(r, n);
         term_t *o = build_alloc(b, 2 + n->n);
         o[0] = make_header(1 + n->n, SUB_MAP);
         o[1] = n->constant;
@@ -642,8 +677,11 @@ static bool ground(term_t t, int depth)
         return true;
     }
     if (is_map(t)) {
-        for (uint64_t i = 0; i < map_size(t); i++)
-            if (!ground(map_values(t)[i], depth + 1))
+        struct map_iter it;
+        term_t k, v;
+        map_iter_init(&it, t, MAP_ORDER_ITER);
+        while (map_iter_next(&it, &k, &v))
+            if (!ground(v, depth + 1))
                 return false;
         return true;
     }

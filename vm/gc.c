@@ -1,11 +1,24 @@
 /*
- * gc.c: the process heap and its precise copying collector (Cheney).
+ * gc.c: the process heap and its generational copying collector (as BEAM's, see docs/vm.md
+ * "Heap").
  *
- * Everything reachable from the roots (live x registers, stack, process fields) that lives in the
- * heap or a fragment is copied into a new heap; anything else (literals, atoms) is left in place.
- * A moved cons cell's head becomes THE_NON_VALUE and its tail the new cell; a moved boxed
- * object's header becomes the boxed pointer to its copy (headers never have the boxed tag, so
- * the two cannot be confused). Refc binaries not reached are released.
+ * Two generations. A minor collection copies what is live of the young heap and its fragments:
+ * objects below the high-water mark (they survived the previous collection) are promoted to the
+ * old heap, the others go to a new young heap, whose top becomes the next high-water mark. The
+ * old heap is left alone: Erlang terms only point to older ones, and nothing zvm writes in
+ * place stores a pointer into an object older than itself (set_tuple_element writes into the
+ * tuple setelement/3 has just built, the process dictionary is rebuilt, binary appends write
+ * bytes off the heap, match contexts hold small integers), so no old object points into the
+ * young heap and the roots are enough. A major collection (fullsweep) copies both generations
+ * into a new young heap, below its high-water mark, and frees the old heap; it runs when the old
+ * heap cannot take the mature data, after fullsweep_after minor ones, when the old generation's
+ * refc binaries pass their limit, and for erlang:garbage_collect/0,1 and hibernate.
+ *
+ * Copying is Cheney's, over both destinations. A moved cons cell's head becomes THE_NON_VALUE
+ * and its tail the new cell; a moved boxed object's header becomes the boxed pointer to its copy
+ * (headers never have the boxed tag, so the two cannot be confused). Anything outside the
+ * from-spaces (literals, the old heap in a minor collection) stays where it is. Refc binaries
+ * are chained per generation; those not reached are released.
  */
 #include <string.h>
 
@@ -13,8 +26,13 @@
 #include "vm/process.h"
 #include "vm/rt.h"
 
-#define MIN_HEAP_WORDS  233
+#define MIN_HEAP_WORDS  233 /* OTP's default min_heap_size */
 #define MIN_STACK_WORDS 256
+/* Free room a young heap gets beyond what its live data and stack ask for. */
+#define YOUNG_ROOM_WORDS (4 * MIN_HEAP_WORDS)
+/* A spare to-space up to this size is kept even when far larger than needed. */
+#define SPARE_KEEP_WORDS (64 * 1024)
+#define FULLSWEEP_AFTER  65535 /* OTP's default */
 
 static term_t *proc_builder_alloc(struct builder *b, size_t words)
 {
@@ -57,9 +75,11 @@ void process_init(struct process *p, uint64_t id, size_t heap_words)
     p->f = shared_f;
     p->builder.alloc = proc_builder_alloc;
     p->builder.link_refc = proc_link_refc;
-    p->heap_words = heap_words > MIN_HEAP_WORDS ? heap_words : MIN_HEAP_WORDS;
+    proc_set_min_heap_size(p, heap_words);
+    p->heap_words = p->min_heap_words;
     p->heap = rt_alloc(p->heap_words * sizeof(term_t));
-    p->htop = p->heap;
+    p->htop = p->high_water = p->heap;
+    p->fullsweep_after = FULLSWEEP_AFTER;
     p->hend = p->heap + p->heap_words;
     p->heap_phys_words = p->heap_words;
     size_t sw = MIN_STACK_WORDS;
@@ -71,7 +91,7 @@ void process_init(struct process *p, uint64_t id, size_t heap_words)
     p->exc_class = p->exc_reason = p->exc_trace = NIL;
     p->exc_top = NIL;
     p->exc_args = THE_NON_VALUE;
-    p->vheap_limit = MIN_VHEAP_BYTES;
+    p->vheap_limit = p->old_vheap_limit = MIN_VHEAP_BYTES;
     p->exit_reason = NIL;
     p->marker_ref[0] = p->marker_ref[1] = NIL;
     p->pending_exit = THE_NON_VALUE;
@@ -104,9 +124,12 @@ void process_dispose(struct process *p)
     if (!p->heap)
         return;
     release_refcs(p->refcs);
-    p->refcs = NULL;
+    release_refcs(p->old_refcs);
+    p->refcs = p->old_refcs = NULL;
     free_frags(p);
     rt_free(p->heap);
+    rt_free(p->old_heap);
+    p->old_heap = p->old_htop = p->old_hend = NULL;
     rt_free(p->spare);
     p->spare = NULL;
     rt_free(p->stack);
@@ -116,13 +139,13 @@ void process_dispose(struct process *p)
     p->saved_x = NULL;
     p->n_saved = p->cap_saved = 0;
     p->n_msgs = p->cap_msgs = p->save = 0;
-    p->heap = p->htop = p->hend = NULL;
+    p->heap = p->htop = p->hend = p->high_water = NULL;
     p->stack = p->stack_end = p->E = NULL;
 }
 
 size_t proc_heap_used(const struct process *p)
 {
-    size_t n = (size_t)(p->htop - p->heap);
+    size_t n = (size_t)(p->htop - p->heap) + (size_t)(p->old_htop - p->old_heap);
     for (const struct heap_frag *f = p->frags; f; f = f->next)
         n += f->used;
     return n;
@@ -147,34 +170,91 @@ void proc_ensure_stack(struct process *p, size_t words)
 
 /* --- the collector ------------------------------------------------------------------------- */
 
+size_t proc_heap_size_at_least(size_t words)
+{
+    /* OTP's sequence: Fibonacci plus one from 12 and 38 up to 833026 words, then 20% steps. */
+    size_t a = 12, b = 38;
+    if (words <= a)
+        return a;
+    for (unsigned i = 2; b < words; i++) {
+        size_t n = i <= 22 ? a + b + 1 : b + b / 5;
+        a = b;
+        b = n;
+    }
+    return b;
+}
+
+size_t proc_set_min_heap_size(struct process *p, size_t words)
+{
+    size_t old = p->min_heap_words;
+    p->min_heap_words = proc_heap_size_at_least(words > MIN_HEAP_WORDS ? words : MIN_HEAP_WORDS);
+    return old;
+}
+
+size_t proc_total_heap_words(const struct process *p)
+{
+    return p->heap_words + (size_t)(p->old_hend - p->old_heap) + p->frag_words;
+}
+
+size_t proc_heap_memory_words(const struct process *p)
+{
+    return p->heap_phys_words + p->spare_words + (size_t)(p->old_hend - p->old_heap) +
+           p->frag_words;
+}
+
+enum gc_dest { DEST_NONE, DEST_YOUNG, DEST_OLD };
+
 struct gc {
     struct process *p;
-    term_t *old_heap, *old_hend;
-    term_t *to, *top;
-    term_t *new_refcs;
+    bool major;
+    term_t *young, *young_top;       /* the young from-space */
+    term_t *high_water;              /* [young, high_water) goes to `mature_dest` */
+    enum gc_dest mature_dest;        /* DEST_OLD in a minor collection, DEST_YOUNG in a major one */
+    term_t *old, *old_end;           /* the old heap: left alone (minor) or from-space (major) */
+    const term_t *frag_lo, *frag_hi; /* bounds of all fragments (a quick test before the walk) */
+    term_t *to, *top;                /* the young to-space */
+    term_t *otop;                    /* where promoted objects go (minor) */
+    term_t *new_refcs;               /* young refc binaries copied so far */
+    uint64_t new_vheap;              /* their bytes */
 };
 
-static bool in_from(const struct gc *g, const term_t *ptr)
+static bool in_frags(const struct gc *g, const term_t *ptr)
 {
-    if (ptr >= g->old_heap && ptr < g->old_hend)
-        return true;
+    if (ptr < g->frag_lo || ptr >= g->frag_hi)
+        return false;
     for (const struct heap_frag *f = g->p->frags; f; f = f->next)
         if (ptr >= f->words && ptr < f->words + f->used)
             return true;
     return false;
 }
 
+static inline enum gc_dest dest_of(const struct gc *g, const term_t *ptr)
+{
+    if (ptr >= g->young && ptr < g->young_top)
+        return ptr < g->high_water ? g->mature_dest : DEST_YOUNG;
+    if (ptr >= g->old && ptr < g->old_end)
+        return g->major ? DEST_YOUNG : DEST_NONE;
+    return in_frags(g, ptr) ? DEST_YOUNG : DEST_NONE;
+}
+
+static term_t *dest_alloc(struct gc *g, enum gc_dest d, size_t words)
+{
+    term_t **top = d == DEST_OLD ? &g->otop : &g->top;
+    term_t *n = *top;
+    *top += words;
+    return n;
+}
+
 static term_t copy_term(struct gc *g, term_t t)
 {
-    switch (primary_tag(t)) {
-    case TAG_LIST: {
+    if (primary_tag(t) == TAG_LIST) {
         term_t *c = list_ptr(t);
-        if (!in_from(g, c))
+        enum gc_dest d = dest_of(g, c);
+        if (d == DEST_NONE)
             return t;
         if (c[0] == THE_NON_VALUE)
-            return c[1];
-        term_t *n = g->top;
-        g->top += 2;
+            return c[1]; /* already moved */
+        term_t *n = dest_alloc(g, d, 2);
         n[0] = c[0];
         n[1] = c[1];
         term_t moved = make_list(n);
@@ -182,46 +262,47 @@ static term_t copy_term(struct gc *g, term_t t)
         c[1] = moved;
         return moved;
     }
-    case TAG_BOXED: {
-        term_t *o = boxed_ptr(t);
-        if (!in_from(g, o))
-            return t;
-        term_t h = o[0];
-        if (primary_tag(h) == TAG_BOXED)
-            return h; /* already moved */
-        size_t words = 1 + header_arity(h);
-        term_t *n = g->top;
-        g->top += words;
-        memcpy(n, o, words * sizeof(term_t));
-        if (header_subtag(h) == SUB_REFC_BIN) {
+    term_t *o = boxed_ptr(t);
+    enum gc_dest d = dest_of(g, o);
+    if (d == DEST_NONE)
+        return t;
+    term_t h = o[0];
+    if (primary_tag(h) == TAG_BOXED)
+        return h; /* already moved */
+    size_t words = 1 + header_arity(h);
+    term_t *n = dest_alloc(g, d, words);
+    memcpy(n, o, words * sizeof(term_t));
+    if (header_subtag(h) == SUB_REFC_BIN) {
+        if (d == DEST_OLD) {
+            n[4] = (term_t)(uintptr_t)g->p->old_refcs;
+            g->p->old_refcs = n;
+            g->p->old_vheap_bytes += n[1];
+        } else {
             n[4] = (term_t)(uintptr_t)g->new_refcs;
             g->new_refcs = n;
+            g->new_vheap += n[1];
         }
-        term_t moved = make_boxed(n);
-        o[0] = moved;
-        return moved;
     }
-    default:
-        return t;
-    }
+    term_t moved = make_boxed(n);
+    o[0] = moved;
+    return moved;
 }
 
-static void copy_root(struct gc *g, term_t *slot)
+static inline void copy_root(struct gc *g, term_t *slot)
 {
     term_t t = *slot;
     if (t != THE_NON_VALUE && (is_list(t) || is_boxed(t)))
         *slot = copy_term(g, t);
 }
 
-static void scan(struct gc *g)
+/* Scans the objects in [s, *end) (end may move as objects are copied); returns where it ends. */
+static term_t *scan_area(struct gc *g, term_t *s, term_t *const *end)
 {
-    term_t *s = g->to;
-    while (s < g->top) {
+    while (s < *end) {
         term_t w = *s;
         if (is_header(w)) {
             uint64_t arity = header_arity(w);
-            uint64_t raw = term_raw_words(w);
-            for (uint64_t i = raw; i < arity; i++)
+            for (uint64_t i = term_raw_words(w); i < arity; i++)
                 copy_root(g, &s[1 + i]);
             s += 1 + arity;
         } else {
@@ -230,89 +311,317 @@ static void scan(struct gc *g)
             s += 2;
         }
     }
+    return s;
 }
 
-void proc_gc(struct process *p, size_t need, unsigned live)
+/* Calls fn on every root of the process: live x registers, the stack, its own term fields, the
+ * message queue, the registers saved while suspended. */
+static void for_each_root(struct process *p, unsigned live, void (*fn)(void *, term_t *), void *ctx)
 {
-    /*
-     * Sizing: the to-space must hold everything in use (an upper bound on what is live), so it
-     * is at least used + need. It reuses the previous from-space (the spare) when that is big
-     * enough, so a steady process maps no memory. After the copy the heap's logical end is set
-     * to three times the live data plus the need: a process with little live data collects often
-     * and cheaply instead of growing (BEAM shrinks its new heap the same way).
-     */
-    size_t bound = proc_heap_used(p) + need + MIN_HEAP_WORDS;
-    term_t *to;
-    size_t phys;
-    if (p->spare && p->spare_words >= bound) {
-        to = p->spare;
-        phys = p->spare_words;
-    } else {
-        rt_free(p->spare);
-        phys = bound + bound / 2;
-        to = rt_alloc(phys * sizeof(term_t));
-    }
-    p->spare = NULL;
-    struct gc g = {p, p->heap, p->htop, to, to, NULL};
     for (unsigned i = 0; i < live; i++)
-        copy_root(&g, &p->x[i]);
+        fn(ctx, &p->x[i]);
     for (term_t *s = p->E; s < p->stack_end; s++)
         if (!is_header(*s)) /* continuation pointers look like headers: not terms */
-            copy_root(&g, s);
-    copy_root(&g, &p->dict);
-    copy_root(&g, &p->exc_class);
-    copy_root(&g, &p->exc_reason);
-    copy_root(&g, &p->exc_trace);
-    copy_root(&g, &p->exit_reason);
+            fn(ctx, s);
+    term_t *fields[] = {&p->dict,         &p->exc_class,     &p->exc_reason,   &p->exc_trace,
+                        &p->exit_reason,  &p->exc_top,       &p->exc_args,     &p->pending_exit,
+                        &p->initial_call, &p->marker_ref[0], &p->marker_ref[1]};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        fn(ctx, fields[i]);
     for (uint32_t i = 0; i < p->n_msgs; i++)
-        copy_root(&g, &p->msgs[i]);
-    copy_root(&g, &p->exc_top);
-    copy_root(&g, &p->exc_args);
-    copy_root(&g, &p->pending_exit);
-    copy_root(&g, &p->initial_call);
-    copy_root(&g, &p->marker_ref[0]);
-    copy_root(&g, &p->marker_ref[1]);
+        fn(ctx, &p->msgs[i]);
     for (unsigned i = 0; i < p->n_saved; i++)
-        copy_root(&g, &p->saved_x[i]);
-    scan(&g);
-    /* Refc binaries left behind are garbage. */
-    for (term_t *r = p->refcs; r;) {
+        fn(ctx, &p->saved_x[i]);
+}
+
+static void copy_root_cb(void *g, term_t *slot)
+{
+    copy_root(g, slot);
+}
+
+static size_t frags_used(const struct process *p)
+{
+    size_t n = 0;
+    for (const struct heap_frag *f = p->frags; f; f = f->next)
+        n += f->used;
+    return n;
+}
+
+/* Releases the refc binaries of `chain` that were not copied (their header is not forwarded). */
+static void release_unreached(term_t *chain)
+{
+    for (term_t *r = chain; r;) {
         term_t *next = (term_t *)(uintptr_t)r[4];
         if (primary_tag(r[0]) != TAG_BOXED)
             offheap_bin_release((struct offheap_bin *)(uintptr_t)r[2]);
         r = next;
     }
+}
+
+/*
+ * The young heap's logical size after a collection that left `live` young words: room for three
+ * times the live data and the stack (whose frames are roots every minor collection scans), at
+ * least min_heap_size, rounded up to one of OTP's heap sizes.
+ */
+static size_t young_size_for(const struct process *p, size_t live, size_t need)
+{
+    size_t stack = (size_t)(p->stack_end - p->E);
+    size_t want = live + need + 2 * (live + stack) + YOUNG_ROOM_WORDS;
+    if (want < p->min_heap_words)
+        want = p->min_heap_words;
+    return proc_heap_size_at_least(want);
+}
+
+/* A to-space of at least `words`: the spare if it fits and is not far too big, else new. */
+static term_t *take_to_space(struct process *p, size_t words, size_t *phys)
+{
+    if (p->spare && p->spare_words >= words &&
+        (p->spare_words <= 4 * words || p->spare_words <= SPARE_KEEP_WORDS)) {
+        term_t *to = p->spare;
+        *phys = p->spare_words;
+        p->spare = NULL;
+        p->spare_words = 0;
+        return to;
+    }
+    rt_free(p->spare);
+    p->spare = NULL;
+    p->spare_words = 0;
+    *phys = words + words / 2; /* slack, so that the next collections can reuse it */
+    return rt_alloc(*phys * sizeof(term_t));
+}
+
+/*
+ * One collection: minor (promote the mature live data, copy the rest of the live young data)
+ * unless `major`, fullsweep_after or the old heap's limits ask for a major one. `exact` nonzero
+ * (hibernate): a major collection into a new young heap of exactly that many words.
+ */
+static void collect(struct process *p, size_t need, unsigned live, bool major, size_t exact)
+{
+    size_t mature = (size_t)(p->high_water - p->heap);
+    if (!major && (p->gcs >= p->fullsweep_after || p->old_vheap_bytes > p->old_vheap_limit))
+        major = true;
+    if (!major && mature > 0 && !p->old_heap) {
+        /* The first promotion: an old heap with as much room again for later ones. */
+        size_t sz = proc_heap_size_at_least(2 * mature + MIN_HEAP_WORDS);
+        p->old_heap = p->old_htop = rt_alloc(sz * sizeof(term_t));
+        p->old_hend = p->old_heap + sz;
+    }
+    if (!major && (size_t)(p->old_hend - p->old_htop) < mature)
+        major = true; /* the old heap is full: collect it too */
+
+    size_t young_used = (size_t)(p->htop - p->heap);
+    size_t fused = frags_used(p);
+    size_t old_used = (size_t)(p->old_htop - p->old_heap);
+    /* An upper bound on what the young to-space receives, and the room asked for after it. */
+    size_t bound = fused + need + (major ? young_used + old_used : young_used - mature);
+    size_t phys = exact;
+    term_t *to;
+    if (exact) {
+        rt_free(p->spare);
+        p->spare = NULL;
+        p->spare_words = 0;
+        to = rt_alloc(exact * sizeof(term_t));
+    } else {
+        to = take_to_space(p, bound + young_size_for(p, 0, 0), &phys);
+    }
+
+    struct gc g = {
+        .p = p,
+        .major = major,
+        .young = p->heap,
+        .young_top = p->htop,
+        .high_water = p->high_water,
+        .mature_dest = major ? DEST_YOUNG : DEST_OLD,
+        .old = p->old_heap,
+        .old_end = major ? p->old_htop : p->old_hend,
+        .to = to,
+        .top = to,
+        .otop = p->old_htop,
+    };
+    g.frag_lo = g.frag_hi = NULL;
+    for (const struct heap_frag *f = p->frags; f; f = f->next) {
+        if (!g.frag_lo || f->words < g.frag_lo)
+            g.frag_lo = f->words;
+        if (f->words + f->used > g.frag_hi)
+            g.frag_hi = f->words + f->used;
+    }
+    term_t *promoted = p->old_htop;
+
+    for_each_root(p, live, copy_root_cb, &g);
+    /* Cheney: scan the copies (young and promoted) until neither area grows. */
+    term_t *ys = g.to, *os = promoted;
+    while (ys < g.top || os < g.otop) {
+        ys = scan_area(&g, ys, &g.top);
+        os = scan_area(&g, os, &g.otop);
+    }
+
+    release_unreached(p->refcs);
     p->refcs = g.new_refcs;
-    p->vheap_bytes = 0;
-    for (term_t *r = p->refcs; r; r = (term_t *)(uintptr_t)r[4])
-        p->vheap_bytes += r[1];
+    p->vheap_bytes = g.new_vheap;
     p->vheap_limit = p->vheap_bytes * 2 > MIN_VHEAP_BYTES ? p->vheap_bytes * 2 : MIN_VHEAP_BYTES;
     free_frags(p);
     p->spare = p->heap;
     p->spare_words = p->heap_phys_words;
-    size_t live_words = (size_t)(g.top - g.to);
-    size_t logical = live_words * 3 + need + 4 * MIN_HEAP_WORDS;
-    if (logical > phys)
+
+    size_t young_live = (size_t)(g.top - g.to);
+    if (major) {
+        release_unreached(p->old_refcs);
+        p->old_refcs = NULL;
+        p->old_vheap_bytes = 0;
+        /* Everything live is now mature: the binaries it holds may all be promoted. */
+        uint64_t limit = p->vheap_bytes * 2;
+        p->old_vheap_limit = limit > MIN_VHEAP_BYTES ? limit : MIN_VHEAP_BYTES;
+        rt_free(p->old_heap);
+        p->old_heap = p->old_htop = p->old_hend = NULL;
+        p->gcs = 0;
+        p->major_gcs++;
+    } else {
+        p->old_htop = g.otop;
+        p->gcs++;
+    }
+    /* Major: all the live data sits below the high-water mark, so it is left out of the sizing
+     * (the next minor collection promotes it). */
+    size_t logical = (major ? young_live : 0) + young_size_for(p, major ? 0 : young_live, need);
+    if (logical < young_live + need)
+        logical = young_live + need;
+    if (logical > phys || exact)
         logical = phys;
     p->heap = g.to;
     p->htop = g.top;
+    p->high_water = g.top;
     p->hend = g.to + logical;
     p->heap_words = logical;
     p->heap_phys_words = phys;
-    p->gcs++;
+}
+
+void proc_gc(struct process *p, size_t need, unsigned live)
+{
+    collect(p, need, live, true, 0);
+}
+
+void proc_gc_hibernate(struct process *p, unsigned live)
+{
+    /* As BEAM's hibernate: one major collection, then the live data moved into a heap of its
+     * own size, with no spare and no old heap. */
+    collect(p, 0, live, true, 0);
+    size_t used = (size_t)(p->htop - p->heap);
+    collect(p, 0, live, true, used ? used : 1);
+    rt_free(p->spare);
+    p->spare = NULL;
+    p->spare_words = 0;
 }
 
 void proc_ensure_heap(struct process *p, size_t need, unsigned live)
 {
-    if (p->vheap_bytes > p->vheap_limit) {
-        proc_gc(p, need, live);
+    if (p->vheap_bytes <= p->vheap_limit && (size_t)(p->hend - p->htop) >= need &&
+        (!p->frags || p->frag_words < p->heap_words))
         return;
+    collect(p, need, live, false, 0);
+}
+
+/* --- invariants (tests) -------------------------------------------------------------------- */
+
+static bool in_range(const term_t *ptr, const term_t *lo, const term_t *hi)
+{
+    return ptr >= lo && ptr < hi;
+}
+
+static bool in_any_frag(const struct process *p, const term_t *ptr)
+{
+    for (const struct heap_frag *f = p->frags; f; f = f->next)
+        if (in_range(ptr, f->words, f->words + f->used))
+            return true;
+    return false;
+}
+
+static bool in_young(const struct process *p, const term_t *ptr)
+{
+    return in_range(ptr, p->heap, p->htop) || in_any_frag(p, ptr);
+}
+
+struct check {
+    const struct process *p;
+    const char *err;
+};
+
+/* One term word found in an object of the old heap (from_old) or elsewhere. */
+static void check_word(struct check *c, term_t t, bool from_old)
+{
+    if (c->err || t == THE_NON_VALUE || is_immed(t))
+        return;
+    const struct process *p = c->p;
+    const term_t *ptr = is_list(t) ? list_ptr(t) : boxed_ptr(t);
+    bool old = in_range(ptr, p->old_heap, p->old_htop);
+    bool young = !old && in_young(p, ptr);
+    if (from_old && young)
+        c->err = "a pointer from the old heap into the young one";
+    else if (!old && !young &&
+             (in_range(ptr, p->old_htop, p->old_hend) || in_range(ptr, p->htop, p->hend) ||
+              in_range(ptr, p->spare, p->spare + p->spare_words)))
+        c->err = "a pointer to free heap space";
+    else if ((old || young) && is_list(t) && ptr[0] == THE_NON_VALUE)
+        c->err = "a pointer to a forwarded cons cell";
+    else if ((old || young) && is_boxed(t) && !is_header(ptr[0]))
+        c->err = "a boxed pointer to a word that is not a header";
+}
+
+/* Checks every object of [s, end), which holds objects back to back (a heap's used part). */
+static void check_area(struct check *c, const term_t *s, const term_t *end, bool old)
+{
+    while (s < end && !c->err) {
+        term_t w = *s;
+        if (is_header(w)) {
+            uint64_t arity = header_arity(w);
+            for (uint64_t i = term_raw_words(w); i < arity; i++)
+                check_word(c, s[1 + i], old);
+            s += 1 + arity;
+        } else {
+            check_word(c, s[0], old);
+            check_word(c, s[1], old);
+            s += 2;
+        }
     }
-    if ((size_t)(p->hend - p->htop) >= need && !p->frags)
-        return;
-    if ((size_t)(p->hend - p->htop) >= need && p->frag_words < p->heap_words)
-        return;
-    proc_gc(p, need, live);
+    if (s != end && !c->err)
+        c->err = "an object running past its heap's top";
+}
+
+static void check_root_cb(void *c, term_t *slot)
+{
+    check_word(c, *slot, false);
+}
+
+static const char *check_chain(term_t *chain, const term_t *lo, const term_t *hi,
+                               const struct process *p, bool young, uint64_t bytes)
+{
+    uint64_t sum = 0;
+    for (term_t *r = chain; r; r = (term_t *)(uintptr_t)r[4]) {
+        bool inside = young ? in_young(p, r) : in_range(r, lo, hi);
+        if (!inside)
+            return "a refc binary chained in the wrong generation";
+        if (r[0] != make_header(REFC_WORDS - 1, SUB_REFC_BIN))
+            return "a refc chain entry that is not a refc binary";
+        sum += r[1];
+    }
+    return sum == bytes ? NULL : "a virtual binary heap count that is not its chain's";
+}
+
+const char *proc_heap_check(struct process *p, unsigned live)
+{
+    struct check c = {p, NULL};
+    if (!(p->heap <= p->high_water && p->high_water <= p->htop && p->htop <= p->hend &&
+          p->old_htop <= p->old_hend && p->heap_words == (size_t)(p->hend - p->heap) &&
+          p->heap_words <= p->heap_phys_words))
+        return "heap pointers out of order";
+    for_each_root(p, live, check_root_cb, &c);
+    check_area(&c, p->old_heap, p->old_htop, true);
+    check_area(&c, p->heap, p->htop, false);
+    for (const struct heap_frag *f = p->frags; f; f = f->next)
+        check_area(&c, f->words, f->words + f->used, false);
+    if (!c.err)
+        c.err = check_chain(p->refcs, NULL, NULL, p, true, p->vheap_bytes);
+    if (!c.err)
+        c.err = check_chain(p->old_refcs, p->old_heap, p->old_htop, p, false, p->old_vheap_bytes);
+    return c.err;
 }
 
 void proc_mailbox_push(struct process *p, term_t msg)

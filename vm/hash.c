@@ -8,6 +8,7 @@
 
 #include "vm/atom.h"
 #include "vm/binary.h"
+#include "vm/map.h"
 #include "vm/module.h"
 #include "vm/rt.h"
 
@@ -20,6 +21,7 @@ enum hash_item_kind {
     ITEM_TUPLE_END, /* phash: fold a tuple's arity `a` in after its elements */
     ITEM_MAP_TAIL,  /* phash2: a map's pairs are done; `a` and `b` are the saved hash and xor */
     ITEM_MAP_PAIR,  /* phash2: a key and its value are done; xor their hash into the pairs' */
+    ITEM_CDR,       /* map hash: the tail of a cons cell comes next */
 };
 
 struct hash_item {
@@ -268,6 +270,7 @@ static uint32_t phash_term(uint32_t h, term_t t, struct hash_stack *s)
     case SUB_REF:
         return phash_u32_step(h, (uint32_t)o[1], FUNNY_NUMBER9) * FUNNY_NUMBER10;
     case SUB_MAP:
+    case SUB_HASHMAP:
         return h * FUNNY_NUMBER13 + FUNNY_NUMBER14 + term_phash2(t);
     default:
         return h;
@@ -350,6 +353,7 @@ uint32_t term_phash(term_t t)
 #define HCONST_5  0x1715609du
 #define HCONST_6  0xb54cda56u
 #define HCONST_7  0x5384540fu
+#define HCONST_8  0xf1bbcdc8u
 #define HCONST_9  0x8ff34781u
 #define HCONST_10 0x2e2ac13au
 #define HCONST_11 0xcc623af3u
@@ -358,7 +362,12 @@ uint32_t term_phash(term_t t)
 #define HCONST_14 0xa708a81eu
 #define HCONST_15 0x454021d7u
 #define HCONST_16 0xe3779b90u
+#define HCONST_17 0x81af1549u
+#define HCONST_18 0x1fe68f02u
 #define HCONST_19 0xbe1e08bbu
+#define HCONST_20 0x5c558274u
+#define HCONST_21 0xfa8cfc2du
+#define HCONST_22 0x98c475e6u
 
 /* BEAM's internal type number for [] (NIL_DEF), which phash2 mixes in for a non-first []. */
 #define NIL_DEF 2u
@@ -519,7 +528,8 @@ static term_t phash2_step(uint32_t *hash, uint32_t *xor_pairs, term_t t, struct 
                 next = o[1];
             break;
         }
-        case SUB_MAP: {
+        case SUB_MAP:
+        case SUB_HASHMAP: {
             uint64_t size = map_size(t);
             h = mix1(h, (uint32_t)size, HCONST_16);
             if (size == 0)
@@ -529,12 +539,13 @@ static term_t phash2_step(uint32_t *hash, uint32_t *xor_pairs, term_t t, struct 
             push(s, ITEM_MAP_TAIL, 0, h, *xor_pairs);
             h = 0;
             *xor_pairs = 0;
-            const term_t *keys = tuple_elems(map_keys(t));
-            const term_t *vals = map_values(t);
-            for (uint64_t i = size; i > 0; i--) {
+            struct map_iter it;
+            term_t k, v;
+            map_iter_init(&it, t, MAP_ORDER_LIST);
+            while (map_iter_next(&it, &k, &v)) {
                 push(s, ITEM_MAP_PAIR, 0, 0, 0);
-                push_term(s, vals[i - 1]);
-                push_term(s, keys[i - 1]);
+                push_term(s, v);
+                push_term(s, k);
             }
             break;
         }
@@ -600,6 +611,161 @@ uint32_t term_phash2(term_t t)
         } else {
             t = it.term;
         }
+    }
+    hash_stack_dispose(&s);
+    return hash;
+}
+
+/* --- make_internal_hash (the key hash of hashmaps) ----------------------------------------- */
+
+/* OTP's INTERNAL_HASH_SALT, a prime that keeps the internal hash apart from phash2. */
+#define INTERNAL_HASH_SALT 3432918353u
+
+/* Light mixing of a constant that stands for structure (a cons cell's head or tail). */
+static uint32_t const_hash(uint32_t hash, uint32_t c)
+{
+    hash ^= c;
+    return (hash << 17) ^ (hash >> 15);
+}
+
+/*
+ * One step of BEAM's make_internal_hash: hashes `t` into `*hash`, pushing the parts still to do,
+ * and returns the part to hash next (or THE_NON_VALUE). Immediates hash as their tagged word,
+ * which zvm shares with BEAM for integers and []; atoms (table indices) differ between VMs.
+ */
+static term_t ihash_step(uint32_t *hash, term_t t, struct hash_stack *s)
+{
+    uint32_t h = *hash;
+    term_t next = THE_NON_VALUE;
+    if (is_list(t)) {
+        uint32_t sh = 0, c = 0;
+        term_t cell = t;
+        while (is_byte_term(CAR(cell))) { /* strings: four bytes per mix */
+            sh = (sh << 8) + (uint32_t)small_val(CAR(cell));
+            if (c == 3) {
+                h = mix1(h, sh, HCONST_4);
+                c = sh = 0;
+            } else {
+                c++;
+            }
+            t = CDR(cell);
+            if (!is_list(t))
+                break;
+            cell = t;
+        }
+        if (c > 0)
+            h = mix2(h, sh, c, HCONST_22);
+        if (is_list(t)) {
+            h = const_hash(h, HCONST_17);
+            push_term(s, CDR(cell));
+            if (!is_list(CDR(cell)))
+                push(s, ITEM_CDR, 0, 0, 0);
+            next = CAR(cell);
+        } else {
+            next = t;
+        }
+    } else if (is_immed(t)) {
+        h = mix2(h, (uint32_t)t, (uint32_t)(t >> 32), HCONST);
+    } else {
+        const term_t *o = boxed_ptr(t);
+        switch (header_subtag(o[0])) {
+        case SUB_TUPLE: {
+            uint64_t arity = header_arity(o[0]);
+            h = mix1(h, (uint32_t)arity, HCONST_9);
+            for (uint64_t i = arity; i > 1; i--)
+                push_term(s, o[i]);
+            if (arity > 0)
+                next = o[1];
+            break;
+        }
+        case SUB_MAP: {
+            uint64_t size = map_size(t);
+            const term_t *keys = tuple_elems(flatmap_keys(t)), *vals = flatmap_values(t);
+            h = mix1(h, (uint32_t)size, HCONST_16);
+            for (uint64_t i = size; i > 0; i--) {
+                push_term(s, vals[i - 1]);
+                push_term(s, keys[i - 1]);
+            }
+            break;
+        }
+        case SUB_HASHMAP:
+        case SUB_HAMT_NODE: {
+            /* The children are pushed in slot order, so they are hashed last slot first; a
+             * node adds nothing of its own, only a root its size. */
+            const term_t *items;
+            unsigned n = hamt_children(t, &items);
+            if (header_subtag(o[0]) == SUB_HASHMAP)
+                h = mix1(h, (uint32_t)map_size(t), HCONST_16);
+            for (unsigned i = 0; i < n; i++) {
+                if (is_list(items[i])) {
+                    push_term(s, CDR(items[i]));
+                    push_term(s, CAR(items[i]));
+                } else {
+                    push_term(s, items[i]);
+                }
+            }
+            break;
+        }
+        case SUB_FUN: {
+            const struct fun_entry *fe = closure_entry(o);
+            h = mix2(h, fe->num_free, (uint32_t)fe->module->name, HCONST_20);
+            h = mix2(h, fe->old_index, fe->old_uniq, HCONST_21);
+            for (uint32_t i = fe->num_free; i > 1; i--)
+                push_term(s, o[1 + i]);
+            if (fe->num_free > 0)
+                next = o[2];
+            break;
+        }
+        case SUB_EXPORT: /* one export entry per MFA, never moved: its address identifies it */
+            h = mix2(h, (uint32_t)o[1], (uint32_t)(o[1] >> 32), HCONST_14);
+            break;
+        case SUB_HEAP_BIN:
+        case SUB_REFC_BIN:
+        case SUB_SUB_BIN:
+            h = phash2_binary(h, t);
+            break;
+        case SUB_BIG_POS:
+        case SUB_BIG_NEG:
+            h = phash2_digits(h, o + 1, header_arity(o[0]), header_subtag(o[0]) == SUB_BIG_NEG);
+            break;
+        case SUB_REF: /* the three 32-bit words of the reference's external form */
+            h = mix1(h, (uint32_t)(o[1] & 0x3FFFF), HCONST_7);
+            h = mix2(h, (uint32_t)(o[1] >> 18), (uint32_t)(o[1] >> 50), HCONST_8);
+            break;
+        case SUB_FLOAT: {
+            uint64_t bits = double_bits_positive_zero(t);
+            h = mix2(h, (uint32_t)bits, (uint32_t)(bits >> 32), HCONST_12);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    *hash = h;
+    return next;
+}
+
+uint32_t term_map_hash(term_t key, uint32_t level_group)
+{
+    uint32_t hash = 0;
+    if (level_group > 0)
+        hash = mix2(hash, level_group, 1, HCONST_22);
+    hash ^= INTERNAL_HASH_SALT;
+    if (is_immed(key)) /* the common case, without a stack */
+        return mix2(hash, (uint32_t)key, (uint32_t)(key >> 32), HCONST);
+    struct hash_stack s;
+    hash_stack_init(&s);
+    term_t t = key;
+    for (;;) {
+        while (t != THE_NON_VALUE)
+            t = ihash_step(&hash, t, &s);
+        if (s.len == 0)
+            break;
+        struct hash_item it = s.items[--s.len];
+        if (it.kind == ITEM_CDR)
+            hash = const_hash(hash, HCONST_18);
+        else
+            t = it.term;
     }
     hash_stack_dispose(&s);
     return hash;

@@ -23,6 +23,13 @@
 uint32_t term_phash(term_t t);
 /* BEAM's make_hash2: erlang:phash2(T) is term_phash2(T) band (2^27 - 1). */
 uint32_t term_phash2(term_t t);
+/*
+ * BEAM's make_map_hash(Key, LevelGroup): the 32-bit hash that places a key in a hashmap's trie
+ * (vm/map.h), salted with the level group (0 for the first 8 levels, 1 for the next 8, ...). It
+ * equals erl's for keys made of integers, floats, binaries, lists, tuples and maps; atoms, pids,
+ * ports, references and funs hash by zvm's own representation (not portable, like BEAM's).
+ */
+uint32_t term_map_hash(term_t key, uint32_t level_group);
 /* hashpjw over an atom's name, as BEAM's atom table computes it (both functions build on it). */
 uint32_t atom_hash_value(term_t atom);
 

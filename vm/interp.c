@@ -531,7 +531,7 @@ do_bif : {
             x[i] = CAR(l);
         E = p->stack_end;
         SYNC();
-        proc_gc(p, 0, n);
+        proc_gc_hibernate(p, n);
         p->resume_I = target;
         p->resume_CP = process_exit_code;
         p->save = 0;
@@ -1200,7 +1200,7 @@ do_call_fun : {
             JUMP(LABEL(I[1]));
         /* All keys must be present before any destination is written. */
         for (size_t i = 0; i < n; i += 2)
-            if (map_index(m, SRC(I[4 + i])) < 0)
+            if (!map_lookup(m, SRC(I[4 + i])))
                 JUMP(LABEL(I[1]));
         for (size_t i = 0; i < n; i += 2) {
             term_t v = map_get(m, SRC(I[4 + i]));
@@ -1213,7 +1213,7 @@ do_call_fun : {
         term_t m = SRC(I[2]);
         size_t n = I[3];
         for (size_t i = 0; i < n; i++)
-            if (map_index(m, SRC(I[4 + i])) < 0)
+            if (!map_lookup(m, SRC(I[4 + i])))
                 JUMP(LABEL(I[1]));
         NEXT(4 + n);
     }
@@ -1226,7 +1226,7 @@ body_put_map : {
     size_t n = I[5];
     if (is_map(m)) {
         /* Room for the result on the heap (not in fragments), collecting with Live. */
-        ENSURE_HEAP(map_words(map_size(m) + n / 2), (unsigned)I[4]);
+        ENSURE_HEAP(map_put_words(m, n / 2), (unsigned)I[4]);
         m = SRC(I[2]);
     }
     if (!is_map(m)) {
@@ -1326,7 +1326,10 @@ body_put_map : {
         p->timeout_I = I + 3;
         p->resume_CP = CP;
         SYNC();
-        return suspend(p, 0, INTERP_WAITING, reductions - reds);
+        /* The timeout operand is read again when a message resumes this instruction (an
+         * after-only receive resumes here): an x register holding it must survive. */
+        unsigned live = IS_REG(I[2]) && !(I[2] & 4) ? (unsigned)(I[2] >> 3) + 1 : 0;
+        return suspend(p, live, INTERP_WAITING, reductions - reds);
     }
     OP_ALIAS(recv_mark, body_recv_mark_old)
     OP(recv_set)

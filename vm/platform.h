@@ -91,13 +91,34 @@ enum zplat_io_interest {
     ZPLAT_IO_WRITE = 2, /* wake the wait when the handle accepts more bytes */
 };
 
-/* Errors of the I/O functions, negative, so a byte count and an error share one return value. */
+/*
+ * Errors of the I/O and socket functions, negative, so a byte count and an error share one return
+ * value. The socket errors carry the POSIX meaning of the errno of the same name; the TCP outlet
+ * reports them to Erlang as that name (econnrefused, ...), as OTP's inet driver does.
+ */
 enum zplat_io_error {
-    ZPLAT_EAGAIN = -1,  /* would block: wait for readiness and retry */
-    ZPLAT_ECLOSED = -2, /* the peer closed or the handle is not open */
-    ZPLAT_EINVAL = -3,  /* bad handle or argument */
-    ZPLAT_EIO = -4,     /* any other failure of the underlying object */
+    ZPLAT_EAGAIN = -1,        /* would block: wait for readiness and retry */
+    ZPLAT_ECLOSED = -2,       /* the peer closed (EPIPE, ECONNRESET) or the handle is not open */
+    ZPLAT_EINVAL = -3,        /* bad handle or argument */
+    ZPLAT_EIO = -4,           /* any other failure of the underlying object */
+    ZPLAT_EINPROGRESS = -5,   /* zplat_sock_connect: completes later (wait for ZPLAT_IO_WRITE) */
+    ZPLAT_ECONNREFUSED = -6,  /* nobody listens at the address */
+    ZPLAT_EADDRINUSE = -7,    /* the local address is taken */
+    ZPLAT_EADDRNOTAVAIL = -8, /* the local address is not one of this host's */
+    ZPLAT_ENOTCONN = -9,      /* the socket is not connected */
+    ZPLAT_ETIMEDOUT = -10,    /* the peer did not answer (connect, keepalive) */
+    ZPLAT_EAFNOSUPPORT = -11, /* address family not available (Xen: any socket) */
+    ZPLAT_EACCES = -12,       /* refused by policy (a sandbox, a privileged port) */
+    ZPLAT_EMFILE = -13,       /* the instance's descriptor limit is reached */
+    ZPLAT_ENOTSUP = -14,      /* the operation does not apply to this kind of handle */
+    ZPLAT_ENETUNREACH = -15,  /* no route to the network */
+    ZPLAT_EHOSTUNREACH = -16, /* no route to the host */
+    ZPLAT_ENOTSOCK = -17,     /* the descriptor is not a socket */
+    ZPLAT_EBADF = -18,        /* no such descriptor (zplat_sock_adopt) */
+    ZPLAT_ENOMEM = -19,       /* the kernel's or the platform's memory is exhausted */
+    ZPLAT_ECONNABORTED = -20, /* an incoming connection went away before it was accepted */
 };
+#define ZPLAT_ERROR_MIN ZPLAT_ECONNABORTED
 
 /*
  * Reads at most `len` bytes without blocking. Returns the count read (> 0), 0 at end of stream,
@@ -122,6 +143,93 @@ int zplat_io_watch(zplat_handle_t h, unsigned interest);
  * ZPLAT_EINVAL and has no other effect.
  */
 int zplat_io_close(zplat_handle_t h);
+
+/* --- sockets (the TCP outlet) -------------------------------------------------------------- */
+
+/*
+ * A socket is an I/O handle (above): it is read and written with zplat_io_read/zplat_io_write
+ * (never blocking), watched with zplat_io_watch and closed with zplat_io_close. Every handle the
+ * functions below return is non-blocking and not inherited by programs the platform may start.
+ * Every function returns 0 (or a handle, or a count) on success and a negative enum
+ * zplat_io_error otherwise; none blocks.
+ *
+ * Xen has no network: a socket cannot be created there (ZPLAT_EAFNOSUPPORT), but the instance's
+ * connection (a vchan) is an inherited descriptor that zplat_sock_adopt() hands out, so the same
+ * outlet serves it; address functions answer ZPLAT_ENOTSUP for it.
+ */
+enum zplat_family {
+    ZPLAT_AF_INET = 1,  /* IPv4 */
+    ZPLAT_AF_INET6 = 2, /* IPv6 */
+    ZPLAT_AF_LOCAL = 5, /* a Unix domain socket (Xen: the vchan connection) */
+};
+
+enum zplat_socktype {
+    ZPLAT_SOCK_STREAM = 1,    /* a byte stream: reads return whatever has arrived */
+    ZPLAT_SOCK_SEQPACKET = 3, /* messages: one zplat_io_read returns exactly one whole message
+                                 (when `len` is at least its size; a longer one is truncated) */
+};
+
+/* A socket address. Numbers are in host order; addresses in network (byte) order. */
+struct zplat_sockaddr {
+    int family;         /* enum zplat_family */
+    uint16_t port;      /* inet, inet6 */
+    uint8_t addr[16];   /* inet: the first 4 bytes; inet6: all 16 */
+    uint32_t flowinfo;  /* inet6 */
+    uint32_t scope_id;  /* inet6 */
+    uint8_t path_len;   /* local: bytes of `path` in use (0: unnamed); an abstract address
+                           starts with a 0 byte */
+    uint8_t path[107];  /* local: not NUL-terminated */
+};
+
+/* Creates a socket of `family` and `type` (enum zplat_socktype); *out gets its handle. */
+int zplat_sock_open(int family, int type, zplat_handle_t *out);
+
+/*
+ * Adopts descriptor `fd` that the instance inherited (the guest contract's fd 3 and 4) as a
+ * handle: makes it non-blocking and reports its family and type. ZPLAT_EBADF when no such
+ * descriptor is open, ZPLAT_ENOTSOCK when it is not a socket, ZPLAT_EAFNOSUPPORT for a family
+ * other than the three above. Adopting the same descriptor twice returns the same handle.
+ */
+int zplat_sock_adopt(int fd, int *family, int *type, zplat_handle_t *out);
+
+/* bind(2), listen(2) (backlog clamped to the system's limit). */
+int zplat_sock_bind(zplat_handle_t h, const struct zplat_sockaddr *addr);
+int zplat_sock_listen(zplat_handle_t h, int backlog);
+
+/*
+ * Takes one pending connection of listening socket `h`: *out gets its handle (non-blocking).
+ * ZPLAT_EAGAIN when none is pending (wait for ZPLAT_IO_READ on `h`).
+ */
+int zplat_sock_accept(zplat_handle_t h, zplat_handle_t *out);
+
+/*
+ * Starts connecting `h` to `addr`: 0 when connected at once, ZPLAT_EINPROGRESS when it completes
+ * later (the handle becomes ready for ZPLAT_IO_WRITE; then zplat_sock_connect_result() tells how
+ * it went), or the error.
+ */
+int zplat_sock_connect(zplat_handle_t h, const struct zplat_sockaddr *addr);
+int zplat_sock_connect_result(zplat_handle_t h);
+
+/* shutdown(2): `how` 0 stops reading, 1 writing (the peer sees end of stream), 2 both. */
+int zplat_sock_shutdown(zplat_handle_t h, int how);
+
+/* The local and the peer address (ZPLAT_ENOTCONN when not connected). */
+int zplat_sock_name(zplat_handle_t h, struct zplat_sockaddr *out);
+int zplat_sock_peer(zplat_handle_t h, struct zplat_sockaddr *out);
+
+/* The socket options the TCP outlet offers (gen_tcp's names). */
+enum zplat_sockopt {
+    ZPLAT_SO_REUSEADDR, /* bool */
+    ZPLAT_SO_KEEPALIVE, /* bool */
+    ZPLAT_SO_NODELAY,   /* bool: TCP_NODELAY */
+    ZPLAT_SO_SNDBUF,    /* bytes (the kernel may double or clamp it; getopt reports its value) */
+    ZPLAT_SO_RCVBUF,    /* bytes, likewise */
+    ZPLAT_SO_LINGER,    /* -1: off, else seconds (0: close resets the connection) */
+    ZPLAT_SO_PRIORITY,  /* the queueing priority (SO_PRIORITY) */
+    ZPLAT_SO_TOS,       /* IP type of service */
+};
+int zplat_sock_setopt(zplat_handle_t h, enum zplat_sockopt opt, int value);
+int zplat_sock_getopt(zplat_handle_t h, enum zplat_sockopt opt, int *value);
 
 /* --- waiting: the scheduler's idle state --------------------------------------------------- */
 

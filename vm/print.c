@@ -2,6 +2,7 @@
 #include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/binary.h"
+#include "vm/map.h"
 #include "vm/module.h"
 #include "vm/rt.h"
 #include "vm/support/bignum.h"
@@ -187,13 +188,30 @@ static void print(struct textbuf *out, term_t t, int depth)
             break;
         case SUB_MAP: {
             textbuf_puts(out, "#{");
-            term_t *k = tuple_elems(map_keys(t));
+            term_t *k = tuple_elems(flatmap_keys(t));
             for (uint64_t i = 0; i < map_size(t); i++) {
                 if (i)
                     textbuf_putc(out, ',');
                 print(out, k[i], depth + 1);
                 textbuf_puts(out, " => ");
-                print(out, map_values(t)[i], depth + 1);
+                print(out, flatmap_values(t)[i], depth + 1);
+            }
+            textbuf_putc(out, '}');
+            break;
+        }
+        case SUB_HASHMAP:
+        case SUB_HAMT_NODE: {
+            /* As erlang:display shows a hashmap: its trie, #<bitmap>{...} for the root,
+             * <bitmap>{...} for a node, [K|V] for a leaf (map.h). */
+            const term_t *items;
+            unsigned n = hamt_children(t, &items);
+            textbuf_puts(out, header_subtag(o[0]) == SUB_HASHMAP ? "#<" : "<");
+            textbuf_put_hex(out, hamt_bitmap(t));
+            textbuf_puts(out, ">{");
+            for (unsigned i = 0; i < n; i++) {
+                if (i)
+                    textbuf_putc(out, ',');
+                print(out, items[i], depth + 1);
             }
             textbuf_putc(out, '}');
             break;

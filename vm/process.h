@@ -41,16 +41,32 @@ struct heap_frag {
 
 struct process {
     struct builder builder; /* first member: builds on this process's heap */
-    term_t *heap, *htop, *hend;
-    size_t heap_words;      /* logical size: hend - heap */
-    size_t heap_phys_words; /* allocated size (the heap may be logically shorter) */
-    term_t *spare;          /* the last GC's from-space, kept as the next to-space (no remapping) */
+    /*
+     * Two generations (vm/gc.c, docs/vm.md "Heap"). The young heap is where everything is
+     * built; the words below `high_water` have survived one collection already, so the next
+     * minor collection promotes what is live of them to the old heap, and copies the rest of
+     * the live young data into a fresh young heap. A major collection (fullsweep) copies both
+     * generations into the young heap, frees the old heap, and leaves everything below the
+     * high-water mark (so the next minor collection promotes it).
+     */
+    term_t *heap, *htop, *hend; /* young generation */
+    term_t *high_water;         /* young words below this survived a collection */
+    size_t heap_words;          /* logical young size: hend - heap (OTP's heap_size) */
+    size_t heap_phys_words;     /* allocated size (the heap may be logically shorter) */
+    term_t *spare;              /* the last young from-space, kept as the next to-space */
     size_t spare_words;
-    struct heap_frag *frags;
+    term_t *old_heap, *old_htop, *old_hend; /* old generation, NULL until a first promotion */
+    struct heap_frag *frags;                /* young too: folded in by the next collection */
     size_t frag_words;
-    term_t *refcs;             /* refc binaries on the heap and fragments, chained through word 4 */
-    uint64_t vheap_bytes;      /* bytes of the refc binaries above (BEAM's binary virtual heap) */
-    uint64_t vheap_limit;      /* past this, the next heap test collects garbage */
+    term_t *refcs;        /* refc binaries in the young heap and fragments, chained by word 4 */
+    uint64_t vheap_bytes; /* bytes of the refc binaries above (BEAM's binary virtual heap) */
+    uint64_t vheap_limit; /* past this, the next heap test collects garbage */
+    term_t *old_refcs;    /* refc binaries in the old heap */
+    uint64_t old_vheap_bytes, old_vheap_limit; /* past the limit, the next collection is major */
+    size_t min_heap_words;     /* spawn_opt/process_flag min_heap_size, a heap size of OTP's */
+    uint64_t fullsweep_after;  /* minor collections between two major ones (OTP's 65535) */
+    uint64_t gcs;              /* minor collections since the last major one (minor_gcs) */
+    uint64_t major_gcs;        /* major collections, ever */
     term_t *stack, *stack_end; /* stack memory; frames grow down from stack_end */
     term_t *E;                 /* current frame: E[0] is its continuation, y(i) is E[i + 1] */
     uint64_t id;
@@ -82,10 +98,10 @@ struct process {
     unsigned n_saved, cap_saved;
     struct timer *recv_timer; /* the running receive ... after's timer, or NULL */
     bool timed_out;
-    term_t pending_exit;  /* an exit signal to act on at the next chance, or THE_NON_VALUE */
-    term_t group_leader;  /* a pid */
-    term_t reg_name;      /* registered name, or NIL */
-    term_t initial_call;  /* {M, F, Arity} */
+    term_t pending_exit; /* an exit signal to act on at the next chance, or THE_NON_VALUE */
+    term_t group_leader; /* a pid */
+    term_t reg_name;     /* registered name, or NIL */
+    term_t initial_call; /* {M, F, Arity} */
     struct sched_link *links;
     struct sched_monitor *monitors;     /* monitors this process holds */
     struct sched_monitor *monitored_by; /* monitors on this process */
@@ -96,14 +112,12 @@ struct process {
     const uintptr_t *bif_cp;     /* the continuation at that call, for process_info */
     bool trap_exit;
     uint64_t reductions;
-    uint64_t gcs;
-    bool grow_next;
     /* The register files; every process points at the scheduler's one set (one runs at a time). */
     term_t *x;
     double *f;
 };
 
-/* _init/_dispose pair; `heap_words` 0 picks the default. */
+/* _init/_dispose pair; `heap_words` (spawn_opt's min_heap_size) 0 picks the default, 233. */
 void process_init(struct process *p, uint64_t id, size_t heap_words);
 void process_dispose(struct process *p);
 
@@ -118,8 +132,29 @@ static inline term_t *proc_heap_take(struct process *p, size_t words)
     p->htop += words;
     return hp;
 }
-/* Collects garbage now (also used by tests and erlang:garbage_collect/0). */
+/*
+ * Collects both generations now (a major collection: erlang:garbage_collect/0,1, tests), leaving
+ * `need` free words; the roots are those of proc_ensure_heap().
+ */
 void proc_gc(struct process *p, size_t need, unsigned live);
+/* A major collection into a young heap of exactly the live data and no old heap (hibernate). */
+void proc_gc_hibernate(struct process *p, unsigned live);
+
+/* OTP's heap sizes (12, 38, 51, 90, ... 233, 376, ...): the smallest at least `words`. */
+size_t proc_heap_size_at_least(size_t words);
+/* process_flag(min_heap_size, Words): takes effect at the next collection; returns the old. */
+size_t proc_set_min_heap_size(struct process *p, size_t words);
+/* OTP's total_heap_size: young heap, old heap and fragments, in words. */
+size_t proc_total_heap_words(const struct process *p);
+/* Words of memory the heaps hold (allocated young heaps, old heap, fragments). */
+size_t proc_heap_memory_words(const struct process *p);
+/*
+ * Checks the heaps' invariants (tests): every pointer of a live object of the old heap points
+ * into the old heap or outside this process's heaps, every young one into the young heap, a
+ * fragment, the old heap or outside; the refc chains hold their generation's binaries.
+ * Returns NULL or what is wrong. Walks from the roots, as the collector would.
+ */
+const char *proc_heap_check(struct process *p, unsigned live);
 
 /* Ensures `words` free stack words below E, growing the stack if needed. */
 void proc_ensure_stack(struct process *p, size_t words);
@@ -131,7 +166,7 @@ void proc_mailbox_remove(struct process *p);
 /* Removes msgs[i] (demonitor's flush); the save position and markers follow. */
 void proc_mailbox_remove_at(struct process *p, uint32_t i);
 
-/* Words in use on the heap and fragments. */
+/* Words in use on the young heap, fragments and the old heap. */
 size_t proc_heap_used(const struct process *p);
 
 #endif

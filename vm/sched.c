@@ -687,10 +687,13 @@ static void fire_due_timers(void)
 
 static void poll_io(uint64_t deadline)
 {
+    /* Drivers' timers (recv/accept/connect timeouts) bound the wait too. */
+    uint64_t outlets = outlet_next_deadline();
     struct zplat_event ev[16];
-    int n = zplat_wait(deadline, ev, 16);
+    int n = zplat_wait(outlets < deadline ? outlets : deadline, ev, 16);
     for (int i = 0; i < n; i++)
         outlet_io_ready(ev[i].handle, ev[i].ready);
+    outlet_fire_timeouts(zplat_monotonic_ns());
 }
 
 void sched_run(struct process *first)

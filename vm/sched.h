@@ -56,6 +56,8 @@ struct spawn_opts {
     bool monitor;
     int alias_mode;    /* with monitor: 0 none, else enum sched_alias_mode */
     size_t min_heap;   /* words, 0: default */
+    bool fullsweep_given;     /* fullsweep_after given: minor collections between major ones */
+    uint64_t fullsweep_after;
     uint64_t *mon_ref; /* out: the monitor's reference id when `monitor` */
 };
 

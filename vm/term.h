@@ -22,7 +22,10 @@
  *   closure    struct fun_entry *, free variables
  *   export     struct export *
  *   ref        the reference's 64-bit id
- *   map        keys tuple term, values (flat map: keys sorted in term order)
+ *   map        keys tuple term, values (a flat map of at most 32 pairs: keys sorted in term order)
+ *   hashmap    pair count, bitmap of the 16 slots in use, then one child per slot in use (the
+ *              root of a hash trie of more than 32 pairs; layout and order in vm/map.h)
+ *   hamt node  bitmap, then one child per slot in use (inside a hashmap only, never a value)
  * Words that are not terms (raw) are listed per subtag in term_raw_words() so the GC is precise.
  *
  * THE_NON_VALUE (0) marks "no term" in registers and C return values; it is never stored in a
@@ -74,7 +77,9 @@ enum subtag {
     SUB_FUN = 8,
     SUB_EXPORT = 9,
     SUB_REF = 10,
-    SUB_MAP = 11,
+    SUB_MAP = 11,       /* flat map */
+    SUB_HASHMAP = 12,   /* root of a hash trie map */
+    SUB_HAMT_NODE = 13, /* inner node of a hash trie map */
 };
 
 #define SMALL_BITS 60
@@ -278,19 +283,34 @@ static inline bool is_ref(term_t t)
 }
 static inline bool is_map(term_t t)
 {
+    if (!is_boxed(t))
+        return false;
+    enum subtag s = header_subtag(boxed_ptr(t)[0]);
+    return s == SUB_MAP || s == SUB_HASHMAP;
+}
+static inline bool is_flatmap(term_t t)
+{
     return is_boxed_sub(t, SUB_MAP);
 }
+static inline bool is_hashmap(term_t t)
+{
+    return is_boxed_sub(t, SUB_HASHMAP);
+}
 
-/* Maps: a flat map object is [header(1 + n), keys tuple, v1 .. vn]. */
+/*
+ * Maps: a flat map object is [header(1 + n), keys tuple, v1 .. vn]; a hashmap root is
+ * [header(2 + c), n, bitmap, child1 .. childc] (vm/map.h). Both are maps; map_size is either's.
+ */
 static inline uint64_t map_size(term_t m)
 {
-    return header_arity(boxed_ptr(m)[0]) - 1;
+    const term_t *o = boxed_ptr(m);
+    return header_subtag(o[0]) == SUB_MAP ? header_arity(o[0]) - 1 : o[1];
 }
-static inline term_t map_keys(term_t m)
+static inline term_t flatmap_keys(term_t m)
 {
     return boxed_ptr(m)[1];
 }
-static inline term_t *map_values(term_t m)
+static inline term_t *flatmap_values(term_t m)
 {
     return boxed_ptr(m) + 2;
 }
@@ -305,6 +325,10 @@ static inline uint64_t term_raw_words(term_t header)
     case SUB_TUPLE:
     case SUB_MAP:
         return 0;
+    case SUB_HASHMAP:
+        return 2; /* pair count, bitmap; then the children */
+    case SUB_HAMT_NODE:
+        return 1; /* bitmap; then the children */
     case SUB_SUB_BIN:
         return 2; /* bit size, bit offset; then the original binary */
     case SUB_MATCH_CTX:

@@ -8,10 +8,11 @@
 # to point into. VM_DIR gets a copy of beam.smp, the ELF the sandbox execs (its path does not
 # name the erts version, so configs need not change when Debian's erts does).
 set -eu
+. "$(dirname "$0")/image_lib.sh"
 image=$1
 vmdir=$2
 shift 2
-root=$(erl -noshell -eval 'io:format("~s", [code:root_dir()]), halt().')
+root=$(otp_root)
 erts=$(erl -noshell -eval 'io:format("~s", [erlang:system_info(version)]), halt().')
 beam=$root/erts-$erts/bin/beam.smp
 [ -x "$beam" ] || { echo "erl_image.sh: no $beam" >&2; exit 1; }
@@ -19,19 +20,9 @@ tmp=$image.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp/bin" "$tmp/lib"
 cp "$root/bin/start_clean.boot" "$tmp/bin/"
-for app in kernel stdlib; do
-    dir=$(cd "$root/lib" && ls -d "$app"-[0-9]* | sort -V | tail -n 1)
-    mkdir -p "$tmp/lib/$dir"
-    cp -RL "$root/lib/$dir/ebin" "$tmp/lib/$dir/"
-done
-for ebin in "$@"; do
-    name=$(basename "$(dirname "$ebin")")
-    mkdir -p "$tmp/lib/$name"
-    cp -RL "$ebin" "$tmp/lib/$name/"
-done
-chmod -R a+rX,go-w "$tmp"
-rm -rf "$image"
-mv "$tmp" "$image"
+copy_otp_ebins "$root" "$tmp" kernel stdlib
+copy_app_ebins "$tmp" "$@"
+publish "$tmp" "$image"
 mkdir -p "$vmdir"
 cp "$beam" "$vmdir/beam.smp.tmp"
 chmod 0755 "$vmdir/beam.smp.tmp"

@@ -27,14 +27,17 @@ $(ZERG_WEB_TESTB)/%.beam: $(ZERG_WEB_DIR)/test/%.erl | deps-check
 	erlc -Wall -Werror -o $(@D) $<
 
 # One stamp for the image and the VM copy: rebuilt when the app or the script changes.
-$(ERL_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) guest/apps/erl_image.sh | deps-check
+$(ERL_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) guest/apps/erl_image.sh \
+                     guest/apps/image_lib.sh | deps-check
 	sh guest/apps/erl_image.sh $(ERL_IMAGE) $(dir $(ERL_IMAGE_VM)) $(ZERG_WEB_EBIN)
 	touch $@
 $(ERL_IMAGE_VM): $(ERL_IMAGE)/.built
 
-# The zvm image: rebuilt when the app, the VM's own modules or the script change.
-$(ZVM_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(VM_ERL_BEAMS) guest/apps/zvm_image.sh \
-                     | deps-check
+# The zvm image: rebuilt when the app, the VM's own modules or the script change. (The VM's
+# beams are named here, not through vm/module.mk's VM_ERL_BEAMS: this file is read first.)
+ZVM_IMAGE_VM_BEAMS := $(patsubst vm/erl/%.erl,$(BUILD)/vm/ebin/%.beam,$(sort $(wildcard vm/erl/*.erl)))
+$(ZVM_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ZVM_IMAGE_VM_BEAMS) \
+                     guest/apps/zvm_image.sh guest/apps/image_lib.sh | deps-check
 	sh guest/apps/zvm_image.sh $(ZVM_IMAGE) $(VM_EBIN) $(ZERG_WEB_EBIN)
 	touch $@
 

@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +124,63 @@ static long io_error(void)
     return ZPLAT_EIO;
 }
 
+/* The socket functions' errors: errno by name (platform.h). */
+static int sock_error(int e)
+{
+    switch (e) {
+    case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#endif
+    case EINTR:
+        return ZPLAT_EAGAIN;
+    case EINPROGRESS:
+        return ZPLAT_EINPROGRESS;
+    case EPIPE:
+    case ECONNRESET:
+        return ZPLAT_ECLOSED;
+    case EINVAL:
+        return ZPLAT_EINVAL;
+    case EBADF:
+        return ZPLAT_EBADF;
+    case ECONNREFUSED:
+        return ZPLAT_ECONNREFUSED;
+    case EADDRINUSE:
+        return ZPLAT_EADDRINUSE;
+    case EADDRNOTAVAIL:
+        return ZPLAT_EADDRNOTAVAIL;
+    case ENOTCONN:
+        return ZPLAT_ENOTCONN;
+    case ETIMEDOUT:
+        return ZPLAT_ETIMEDOUT;
+    case EAFNOSUPPORT:
+    case EPROTONOSUPPORT:
+        return ZPLAT_EAFNOSUPPORT;
+    case EACCES:
+    case EPERM:
+        return ZPLAT_EACCES;
+    case EMFILE:
+    case ENFILE:
+        return ZPLAT_EMFILE;
+    case EOPNOTSUPP:
+    case ENOPROTOOPT:
+        return ZPLAT_ENOTSUP;
+    case ENETUNREACH:
+        return ZPLAT_ENETUNREACH;
+    case EHOSTUNREACH:
+        return ZPLAT_EHOSTUNREACH;
+    case ENOTSOCK:
+        return ZPLAT_ENOTSOCK;
+    case ENOMEM:
+    case ENOBUFS:
+        return ZPLAT_ENOMEM;
+    case ECONNABORTED:
+        return ZPLAT_ECONNABORTED;
+    default:
+        return ZPLAT_EIO;
+    }
+}
+
 long zplat_io_read(zplat_handle_t h, void *buf, size_t len)
 {
     if (h < 0)
@@ -205,6 +265,303 @@ int zplat_wait(uint64_t deadline_ns, struct zplat_event *events, int max)
         n++;
     }
     return n;
+}
+
+/* --- sockets ------------------------------------------------------------------------------ */
+
+static int os_family(int family)
+{
+    switch (family) {
+    case ZPLAT_AF_INET:
+        return AF_INET;
+    case ZPLAT_AF_INET6:
+        return AF_INET6;
+    case ZPLAT_AF_LOCAL:
+        return AF_UNIX;
+    default:
+        return -1;
+    }
+}
+
+static int set_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return sock_error(errno);
+    return 0;
+}
+
+int zplat_sock_open(int family, int type, zplat_handle_t *out)
+{
+    int af = os_family(family);
+    if (af < 0)
+        return ZPLAT_EAFNOSUPPORT;
+    int st = type == ZPLAT_SOCK_STREAM      ? SOCK_STREAM
+             : type == ZPLAT_SOCK_SEQPACKET ? SOCK_SEQPACKET
+                                            : -1;
+    if (st < 0)
+        return ZPLAT_EINVAL;
+    int fd = socket(af, st | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sock_error(errno);
+    *out = fd;
+    return 0;
+}
+
+int zplat_sock_adopt(int fd, int *family, int *type, zplat_handle_t *out)
+{
+    if (fd < 0)
+        return ZPLAT_EBADF;
+    int domain, stype;
+    socklen_t len = sizeof domain;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
+        return sock_error(errno);
+    len = sizeof stype;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &stype, &len) != 0)
+        return sock_error(errno);
+    switch (domain) {
+    case AF_INET:
+        *family = ZPLAT_AF_INET;
+        break;
+    case AF_INET6:
+        *family = ZPLAT_AF_INET6;
+        break;
+    case AF_UNIX:
+        *family = ZPLAT_AF_LOCAL;
+        break;
+    default:
+        return ZPLAT_EAFNOSUPPORT;
+    }
+    if (stype == SOCK_STREAM)
+        *type = ZPLAT_SOCK_STREAM;
+    else if (stype == SOCK_SEQPACKET)
+        *type = ZPLAT_SOCK_SEQPACKET;
+    else
+        return ZPLAT_ENOTSUP;
+    int rc = set_nonblocking(fd);
+    if (rc)
+        return rc;
+    *out = fd;
+    return 0;
+}
+
+/* A platform address as a sockaddr; returns its length, or 0 when it cannot be one. */
+static socklen_t to_os_addr(const struct zplat_sockaddr *a, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    switch (a->family) {
+    case ZPLAT_AF_INET: {
+        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(a->port);
+        memcpy(&sin->sin_addr, a->addr, 4);
+        return sizeof *sin;
+    }
+    case ZPLAT_AF_INET6: {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(a->port);
+        sin6->sin6_flowinfo = htonl(a->flowinfo);
+        sin6->sin6_scope_id = a->scope_id;
+        memcpy(&sin6->sin6_addr, a->addr, 16);
+        return sizeof *sin6;
+    }
+    case ZPLAT_AF_LOCAL: {
+        struct sockaddr_un *sun = (struct sockaddr_un *)ss;
+        if (a->path_len > sizeof sun->sun_path - 1 || a->path_len > sizeof a->path)
+            return 0;
+        sun->sun_family = AF_UNIX;
+        memcpy(sun->sun_path, a->path, a->path_len);
+        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + a->path_len);
+    }
+    default:
+        return 0;
+    }
+}
+
+static int from_os_addr(const struct sockaddr_storage *ss, socklen_t len, struct zplat_sockaddr *a)
+{
+    memset(a, 0, sizeof *a);
+    switch (ss->ss_family) {
+    case AF_INET: {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        a->family = ZPLAT_AF_INET;
+        a->port = ntohs(sin->sin_port);
+        memcpy(a->addr, &sin->sin_addr, 4);
+        return 0;
+    }
+    case AF_INET6: {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        a->family = ZPLAT_AF_INET6;
+        a->port = ntohs(sin6->sin6_port);
+        a->flowinfo = ntohl(sin6->sin6_flowinfo);
+        a->scope_id = sin6->sin6_scope_id;
+        memcpy(a->addr, &sin6->sin6_addr, 16);
+        return 0;
+    }
+    case AF_UNIX: {
+        const struct sockaddr_un *sun = (const struct sockaddr_un *)ss;
+        size_t off = offsetof(struct sockaddr_un, sun_path);
+        size_t n = len > off ? len - off : 0;
+        /* A pathname address may carry its terminating NUL in the length: not part of it. */
+        if (n > 0 && sun->sun_path[0] != 0)
+            n = strnlen(sun->sun_path, n);
+        if (n > sizeof a->path)
+            n = sizeof a->path;
+        a->family = ZPLAT_AF_LOCAL;
+        a->path_len = (uint8_t)n;
+        memcpy(a->path, sun->sun_path, n);
+        return 0;
+    }
+    default:
+        return ZPLAT_EAFNOSUPPORT;
+    }
+}
+
+int zplat_sock_bind(zplat_handle_t h, const struct zplat_sockaddr *addr)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = to_os_addr(addr, &ss);
+    if (len == 0)
+        return ZPLAT_EINVAL;
+    return bind(h, (struct sockaddr *)&ss, len) == 0 ? 0 : sock_error(errno);
+}
+
+int zplat_sock_listen(zplat_handle_t h, int backlog)
+{
+    return listen(h, backlog < 0 ? 0 : backlog) == 0 ? 0 : sock_error(errno);
+}
+
+int zplat_sock_accept(zplat_handle_t h, zplat_handle_t *out)
+{
+    for (;;) {
+        int fd = accept4(h, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            *out = fd;
+            return 0;
+        }
+        /* A connection that went away before we took it: look at the next one. */
+        if (errno != ECONNABORTED)
+            return sock_error(errno);
+    }
+}
+
+int zplat_sock_connect(zplat_handle_t h, const struct zplat_sockaddr *addr)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = to_os_addr(addr, &ss);
+    if (len == 0)
+        return ZPLAT_EINVAL;
+    if (connect(h, (struct sockaddr *)&ss, len) == 0)
+        return 0;
+    /* A non-blocking Unix socket answers EAGAIN when the listener's backlog is full. */
+    return errno == EAGAIN ? ZPLAT_EINPROGRESS : sock_error(errno);
+}
+
+int zplat_sock_connect_result(zplat_handle_t h)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(h, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        return sock_error(errno);
+    return err == 0 ? 0 : sock_error(err);
+}
+
+int zplat_sock_shutdown(zplat_handle_t h, int how)
+{
+    int os_how = how == 0 ? SHUT_RD : how == 1 ? SHUT_WR : how == 2 ? SHUT_RDWR : -1;
+    if (os_how < 0)
+        return ZPLAT_EINVAL;
+    return shutdown(h, os_how) == 0 ? 0 : sock_error(errno);
+}
+
+int zplat_sock_name(zplat_handle_t h, struct zplat_sockaddr *out)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(h, (struct sockaddr *)&ss, &len) != 0)
+        return sock_error(errno);
+    return from_os_addr(&ss, len, out);
+}
+
+int zplat_sock_peer(zplat_handle_t h, struct zplat_sockaddr *out)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(h, (struct sockaddr *)&ss, &len) != 0)
+        return sock_error(errno);
+    return from_os_addr(&ss, len, out);
+}
+
+/* The level and name of a platform option on socket `h`, by its family for IP options. */
+static int os_option(zplat_handle_t h, enum zplat_sockopt opt, int *level, int *name)
+{
+    switch (opt) {
+    case ZPLAT_SO_REUSEADDR:
+        *level = SOL_SOCKET, *name = SO_REUSEADDR;
+        return 0;
+    case ZPLAT_SO_KEEPALIVE:
+        *level = SOL_SOCKET, *name = SO_KEEPALIVE;
+        return 0;
+    case ZPLAT_SO_NODELAY:
+        *level = IPPROTO_TCP, *name = TCP_NODELAY;
+        return 0;
+    case ZPLAT_SO_SNDBUF:
+        *level = SOL_SOCKET, *name = SO_SNDBUF;
+        return 0;
+    case ZPLAT_SO_RCVBUF:
+        *level = SOL_SOCKET, *name = SO_RCVBUF;
+        return 0;
+    case ZPLAT_SO_PRIORITY:
+        *level = SOL_SOCKET, *name = SO_PRIORITY;
+        return 0;
+    case ZPLAT_SO_TOS: {
+        int domain;
+        socklen_t len = sizeof domain;
+        if (getsockopt(h, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
+            return sock_error(errno);
+        if (domain == AF_INET6)
+            *level = IPPROTO_IPV6, *name = IPV6_TCLASS;
+        else
+            *level = IPPROTO_IP, *name = IP_TOS;
+        return 0;
+    }
+    case ZPLAT_SO_LINGER:
+        *level = SOL_SOCKET, *name = SO_LINGER;
+        return 0;
+    }
+    return ZPLAT_EINVAL;
+}
+
+int zplat_sock_setopt(zplat_handle_t h, enum zplat_sockopt opt, int value)
+{
+    int level, name;
+    int rc = os_option(h, opt, &level, &name);
+    if (rc)
+        return rc;
+    if (opt == ZPLAT_SO_LINGER) {
+        struct linger l = {.l_onoff = value >= 0, .l_linger = value >= 0 ? value : 0};
+        return setsockopt(h, level, name, &l, sizeof l) == 0 ? 0 : sock_error(errno);
+    }
+    return setsockopt(h, level, name, &value, sizeof value) == 0 ? 0 : sock_error(errno);
+}
+
+int zplat_sock_getopt(zplat_handle_t h, enum zplat_sockopt opt, int *value)
+{
+    int level, name;
+    int rc = os_option(h, opt, &level, &name);
+    if (rc)
+        return rc;
+    if (opt == ZPLAT_SO_LINGER) {
+        struct linger l;
+        socklen_t len = sizeof l;
+        if (getsockopt(h, level, name, &l, &len) != 0)
+            return sock_error(errno);
+        *value = l.l_onoff ? l.l_linger : -1;
+        return 0;
+    }
+    socklen_t len = sizeof *value;
+    return getsockopt(h, level, name, value, &len) == 0 ? 0 : sock_error(errno);
 }
 
 /* --- the image: the code path -------------------------------------------------------------- */

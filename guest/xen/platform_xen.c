@@ -20,6 +20,10 @@ struct handle {
 
 static struct handle handles[XG_MAX_HANDLES];
 
+/* Descriptor numbers of the guest contract (fd 3: the connection) -> the handle adopted for it. */
+#define XG_MAX_INHERITED 8
+static zplat_handle_t inherited[XG_MAX_INHERITED] = {-1, -1, -1, -1, -1, -1, -1, -1};
+
 extern const struct xg_code_module xg_code_start[], xg_code_end[];
 
 int xg_platform_init(void)
@@ -36,6 +40,14 @@ zplat_handle_t xg_platform_adopt_vchan(struct xg_vchan *v)
         }
     }
     return ZPLAT_EINVAL;
+}
+
+int xg_platform_inherit(int fd, zplat_handle_t h)
+{
+    if (fd < 0 || fd >= XG_MAX_INHERITED || h < 0 || h >= XG_MAX_HANDLES || !handles[h].vchan)
+        return ZPLAT_EINVAL;
+    inherited[fd] = h;
+    return 0;
 }
 
 /* --- memory --- */
@@ -151,7 +163,100 @@ int zplat_io_close(zplat_handle_t h)
     /* Give the client a second to take what is still in the ring. */
     xg_vchan_close(hd->vchan, xg_clock_ns() + 1000000000ull);
     *hd = (struct handle){0};
+    for (int fd = 0; fd < XG_MAX_INHERITED; fd++)
+        if (inherited[fd] == h)
+            inherited[fd] = -1;
     return 0;
+}
+
+/* --- sockets: none but the inherited connection ---
+ *
+ * There is no network device: no socket can be made, and the one connection is the vchan that
+ * the boot code adopted and registered with xg_platform_inherit(). It is a byte stream without
+ * addresses, reported as a local (Unix) stream so that gen_tcp:fdopen/2 with `local` adopts it,
+ * exactly as the hosted platform's forwarded connection.
+ */
+
+int zplat_sock_open(int family, int type, zplat_handle_t *out)
+{
+    (void)family;
+    (void)type;
+    (void)out;
+    return ZPLAT_EAFNOSUPPORT;
+}
+
+int zplat_sock_adopt(int fd, int *family, int *type, zplat_handle_t *out)
+{
+    if (fd < 0 || fd >= XG_MAX_INHERITED || inherited[fd] < 0 || !lookup(inherited[fd]))
+        return ZPLAT_EBADF;
+    *family = ZPLAT_AF_LOCAL;
+    *type = ZPLAT_SOCK_STREAM;
+    *out = inherited[fd];
+    return 0;
+}
+
+int zplat_sock_bind(zplat_handle_t h, const struct zplat_sockaddr *addr)
+{
+    (void)addr;
+    return lookup(h) ? ZPLAT_ENOTSUP : ZPLAT_EINVAL;
+}
+
+int zplat_sock_listen(zplat_handle_t h, int backlog)
+{
+    (void)backlog;
+    return lookup(h) ? ZPLAT_ENOTSUP : ZPLAT_EINVAL;
+}
+
+int zplat_sock_accept(zplat_handle_t h, zplat_handle_t *out)
+{
+    (void)out;
+    return lookup(h) ? ZPLAT_ENOTSUP : ZPLAT_EINVAL;
+}
+
+int zplat_sock_connect(zplat_handle_t h, const struct zplat_sockaddr *addr)
+{
+    (void)addr;
+    return lookup(h) ? ZPLAT_ENOTSUP : ZPLAT_EINVAL;
+}
+
+int zplat_sock_connect_result(zplat_handle_t h)
+{
+    return lookup(h) ? 0 : ZPLAT_EINVAL;
+}
+
+int zplat_sock_shutdown(zplat_handle_t h, int how)
+{
+    /* A vchan has no half-close; the whole connection ends with zplat_io_close(). */
+    (void)how;
+    return lookup(h) ? ZPLAT_ENOTSUP : ZPLAT_EINVAL;
+}
+
+int zplat_sock_name(zplat_handle_t h, struct zplat_sockaddr *out)
+{
+    if (!lookup(h))
+        return ZPLAT_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->family = ZPLAT_AF_LOCAL; /* unnamed */
+    return 0;
+}
+
+int zplat_sock_peer(zplat_handle_t h, struct zplat_sockaddr *out)
+{
+    return zplat_sock_name(h, out);
+}
+
+int zplat_sock_setopt(zplat_handle_t h, enum zplat_sockopt opt, int value)
+{
+    (void)opt;
+    (void)value;
+    return lookup(h) ? ZPLAT_ENOTSUP : ZPLAT_EINVAL;
+}
+
+int zplat_sock_getopt(zplat_handle_t h, enum zplat_sockopt opt, int *value)
+{
+    (void)opt;
+    (void)value;
+    return lookup(h) ? ZPLAT_ENOTSUP : ZPLAT_EINVAL;
 }
 
 /* --- waiting --- */

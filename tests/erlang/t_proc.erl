@@ -15,7 +15,7 @@
          t_group_leader/0, t_hibernate/0, t_yield/0, t_is_alive/0, t_spawn_opt/0,
          t_spawn_badarg/0, t_kill_waiting/0, t_exit_reason_error/0, t_recv_marker/0,
          t_gen_server/0, t_gen_server_timeout/0, t_gen_statem/0, t_proc_lib/0,
-         t_ets_owner_exit/0, t_ets_heir/0, t_convert_time_unit/0, t_logger_levels/0, t_supervisor_restart/0, t_application/0, t_sys/0, t_processes_count/0]).
+         t_ets_owner_exit/0, t_ets_heir/0, t_convert_time_unit/0, t_logger_levels/0, t_supervisor_restart/0, t_application/0, t_application_file_forms/0, t_sys/0, t_processes_count/0]).
 %% callbacks
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, callback_mode/0,
          idle/3, busy/3, wake/1, worker_start/1, pl_init/1]).
@@ -542,6 +542,14 @@ t_application() ->
     ok = application:unload(corpus_proc_app),
     {E1, E2, Running, Again, W, Stopped, application:get_env(corpus_proc_app, greeting),
      application:load(no_such_app_anywhere)}.
+
+%% An .app file with a map, character literals, a UTF-8 binary and quoted atoms.
+t_application_file_forms() ->
+    ok = application:load(corpus_proc_map),
+    R = {lists:sort(application:get_all_env(corpus_proc_map)),
+         application:get_key(corpus_proc_map, description)},
+    ok = application:unload(corpus_proc_map),
+    R.
 
 t_sys() ->
     {ok, P} = gen_server:start(?MODULE, 7, []),

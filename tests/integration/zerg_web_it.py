@@ -1,18 +1,21 @@
 #!/usr/bin/python3
-"""Integration tests of zerg_web (guest/apps/zerg_web) served by stock erl instances.
+"""Integration tests of zerg_web (guest/apps/zerg_web) served through zerg by zvm instances and
+by stock erl instances, the same tests for both guests (names prefixed zvm- and erl-).
 
-`zerg serve` (ASan build) with configs/erl.json's guest (build/images/erl-vm/beam.smp exec'd by
-the sandbox, build/images/erl as /image, seccomp profile "erl"), on its own loopback ports,
-state directory and uid range (zerg_it.Daemon). Checks through the proxy what a client sees on
-every route, that N requests are N distinct instances, the gen_server-rendered pages, that
-nothing is left behind, and the sandbox pieces of a live erl instance.
+`zerg serve` (ASan build) on its own loopback ports, state directory and uid range
+(zerg_it.Daemon), with configs/local.json's guest (build/bin/zvm-static exec'd by the sandbox,
+build/images/zvm as /image and its working directory, seccomp profile "zvm") or configs/erl.json's
+(build/images/erl-vm/beam.smp, build/images/erl as /image, seccomp profile "erl"). Checks
+through the proxy what a client sees on every route, that N requests are N distinct instances,
+the gen_server-rendered pages, that nothing is left behind, and the sandbox pieces of a live
+instance.
 
 Stock erts cannot start without /dev/null (erts_sys_pre_init spins until an open of it
 succeeds). When the sandbox's minimal root has none (checked first with the fixture guest),
-the tests run with the rootfs piece off and host paths instead of /image, and the one test that
-needs every piece on is reported as SKIP with that reason.
+the erl tests run with the rootfs piece off and host paths instead of /image, and the one test
+that needs every piece on is reported as SKIP with that reason. zvm needs nothing of that.
 
-Usage: zerg_web_it.py [TEST_NAME ...]     (all tests when none named)
+Usage: zerg_web_it.py [zvm|erl] [TEST_NAME ...]     (both guests, all tests when none named)
 """
 import json
 import os
@@ -31,6 +34,11 @@ ROOT = zerg_it.ROOT
 IMAGE = os.path.join(ROOT, "build/images/erl")
 BEAM = os.path.join(ROOT, "build/images/erl-vm/beam.smp")
 CONFIG = os.path.join(ROOT, "configs/erl.json")
+ZVM = os.path.join(ROOT, "build/bin/zvm-static")
+ZVM_IMAGE = os.path.join(ROOT, "build/images/zvm")
+ZVM_CONFIG = os.path.join(ROOT, "configs/local.json")
+GUEST = "erl"  # the guest the running test serves with: "zvm" or "erl"
+VM_NAME = {"zvm": "ZVM", "erl": "BEAM"}
 
 
 class Skip(Exception):
@@ -75,10 +83,23 @@ def root_has_dev_null():
     return ROOT_HAS_DEV_NULL
 
 
+def zvm_guest():
+    """guest and sandbox settings of configs/local.json (zvm names its code relative to /image)."""
+    with open(ZVM_CONFIG) as f:
+        cfg = json.load(f)
+    guest = cfg["guest"]
+    return {"guest__command": [ZVM] + guest["command"][1:], "guest__profile": guest["profile"],
+            "guest__image": ZVM_IMAGE, "limits__memory_mb": cfg["limits"]["memory_mb"],
+            "limits__boot_timeout_ms": 10000, "limits__serve_timeout_ms": 15000,
+            "sandbox__processes": cfg["sandbox"]["processes"],
+            "sandbox__open_files": cfg["sandbox"]["open_files"]}
+
+
 def erl_daemon(name, **more):
-    over = erl_guest(root_has_dev_null())
+    """A daemon serving with the current guest (GUEST)."""
+    over = zvm_guest() if GUEST == "zvm" else erl_guest(root_has_dev_null())
     over.update(more)
-    return Daemon(name, **over).start()
+    return Daemon(GUEST + "-" + name, **over).start()
 
 
 def served(r, status=200, ctype=None):
@@ -110,14 +131,14 @@ def routes_status_headers_bodies():
     try:
         _, body = served(d.request("/"), 200, "text/html")
         check("<h1>zerg_web</h1>" in body and 'href="/hello/world"' in body, "index: %r" % body)
-        check("BEAM OTP 25" in body, "index names the VM: %r" % body)
+        check(VM_NAME[GUEST] + " OTP 25" in body, "index names the VM: %r" % body)
         _, body = served(d.request("/hello/W%C3%B6rld"), 200, "text/html")
         check("Hello, <strong>W\u00f6rld</strong>!" in body, "hello: %r" % body)
         _, body = served(d.request("/hello/%3Cscript%3E"), 200, "text/html")
         check("&lt;script&gt;" in body and "<script>" not in body, "not escaped: %r" % body)
         inst, body = served(d.request("/json"), 200, "application/json")
         j = json.loads(body)
-        check(j["instance"] == inst and j["vm"] == "BEAM" and j["otp_release"] == "25",
+        check(j["instance"] == inst and j["vm"] == VM_NAME[GUEST] and j["otp_release"] == "25",
               "json: %r" % j)
         check(j["daemon"] == d.cfg["daemon"]["id"], "json daemon: %r" % j)
         check(re.fullmatch(r"127\.0\.0\.1:[0-9]+", j["peer"]), "json peer: %r" % j)
@@ -220,8 +241,8 @@ def serving_instance(d):
 
 
 @test
-def sandbox_pieces_of_an_erl_instance():
-    if not root_has_dev_null():
+def sandbox_pieces_of_an_instance():
+    if GUEST == "erl" and not root_has_dev_null():
         raise Skip("the guest's minimal root has no /dev/null, which stock erts needs at start "
                    "(erts_sys_pre_init); the rootfs change is requested in "
                    "guest/apps/zerg_web/README.md; the other tests ran with rootfs off")
@@ -239,9 +260,12 @@ def sandbox_pieces_of_an_erl_instance():
             check(re.search(r"^Seccomp:\s+2$", status, re.M), "seccomp filter mode")
             check(re.search(r"^NoNewPrivs:\s+1$", status, re.M), "NoNewPrivs")
             threads = int(re.search(r"^Threads:\s+(\d+)", status, re.M).group(1))
-            check(1 < threads <= d.cfg["sandbox"]["processes"], "threads %d" % threads)
+            if GUEST == "zvm":
+                check(threads == 1, "zvm is single-threaded: threads %d" % threads)
+            else:
+                check(1 < threads <= d.cfg["sandbox"]["processes"], "threads %d" % threads)
             exe = os.readlink("/proc/%d/exe" % pid)
-            check(exe == BEAM, "exe %s" % exe)
+            check(exe == (ZVM if GUEST == "zvm" else BEAM), "exe %s" % exe)
             fds = sorted(int(f) for f in os.listdir("/proc/%d/fd" % pid))
             check(fds[:5] == [0, 1, 2, 3, 4], "guest fds %s" % fds)
             mounts = [l.split()[4] for l in open("/proc/%d/mountinfo" % pid).read().splitlines()]
@@ -256,32 +280,44 @@ def sandbox_pieces_of_an_erl_instance():
         check(d.stop() == 0, "exit status")
 
 
-def main(names):
-    selected = [t for t in TESTS if not names or t.__name__ in names]
-    try:
-        where = "with every piece on" if root_has_dev_null() else \
-            "with the rootfs piece off (no /dev/null in the guest's root)"
-        print("zerg_web_it: stock erl instances %s" % where, flush=True)
-    except Exception as e:
-        for t in selected:
-            print("FAIL: %s: the /dev/null probe failed: %s" % (t.__name__, e), flush=True)
-        return
+def run_tests(selected):
     for t in selected:
+        name = "%s-%s" % (GUEST, t.__name__)
         t0 = time.time()
         del zerg_it.DIRS[:]
         try:
             t()
-            print("PASS: %s (%.2fs)" % (t.__name__, time.time() - t0), flush=True)
+            print("PASS: %s (%.2fs)" % (name, time.time() - t0), flush=True)
             for d in zerg_it.DIRS:
                 zerg_it.shutil.rmtree(d, ignore_errors=True)
         except Skip as e:
-            print("SKIP: %s: %s" % (t.__name__, e), flush=True)
+            print("SKIP: %s: %s" % (name, e), flush=True)
         except Failure as e:
-            print("FAIL: %s: %s (logs in %s)" % (t.__name__, e, " ".join(zerg_it.DIRS)),
-                  flush=True)
+            print("FAIL: %s: %s (logs in %s)" % (name, e, " ".join(zerg_it.DIRS)), flush=True)
         except Exception:
-            print("FAIL: %s: %s" % (t.__name__, zerg_it.traceback.format_exc()
+            print("FAIL: %s: %s" % (name, zerg_it.traceback.format_exc()
                                     .replace("\n", " | ")), flush=True)
+
+
+def main(args):
+    global GUEST
+    guests = [a for a in args if a in ("zvm", "erl")] or ["zvm", "erl"]
+    names = [a for a in args if a not in ("zvm", "erl")]
+    selected = [t for t in TESTS if not names or t.__name__ in names]
+    for GUEST in guests:
+        if GUEST == "erl":
+            try:
+                where = "with every piece on" if root_has_dev_null() else \
+                    "with the rootfs piece off (no /dev/null in the guest's root)"
+                print("zerg_web_it: stock erl instances %s" % where, flush=True)
+            except Exception as e:
+                for t in selected:
+                    print("FAIL: erl-%s: the /dev/null probe failed: %s" % (t.__name__, e),
+                          flush=True)
+                continue
+        else:
+            print("zerg_web_it: zvm instances with every piece on", flush=True)
+        run_tests(selected)
 
 
 if __name__ == "__main__":

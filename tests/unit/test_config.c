@@ -704,10 +704,14 @@ static void test_local_json(void)
     CU_ASSERT_STRING_EQUAL(cfg.admin.listen.host, "127.0.0.1");
     CU_ASSERT_EQUAL(cfg.admin.listen.port, 8081);
     CU_ASSERT_STRING_EQUAL(cfg.backend.type, "process");
-    CU_ASSERT_STRING_EQUAL(cfg.guest.profile, "fixture");
-    CU_ASSERT_EQUAL_FATAL(cfg.guest.argc, 1);
-    snprintf(want, sizeof want, "%s/build/bin/zerg-fixture-guest", rootbuf);
+    /* make run serves zerg_web with zvm (issue 4): the static zvm, its image, profile zvm */
+    CU_ASSERT_STRING_EQUAL(cfg.guest.profile, "zvm");
+    CU_ASSERT_FATAL(cfg.guest.argc > 1);
+    snprintf(want, sizeof want, "%s/build/bin/zvm-static", rootbuf);
     CU_ASSERT_STRING_EQUAL(cfg.guest.argv[0], want);
+    snprintf(want, sizeof want, "%s/build/images/zvm", rootbuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.guest.image);
+    CU_ASSERT_STRING_EQUAL(cfg.guest.image, want);
     snprintf(want, sizeof want, "%s/build/run/state", rootbuf);
     CU_ASSERT_STRING_EQUAL(cfg.daemon.state_dir, want);
     zerg_config_dispose(&cfg);

@@ -423,13 +423,13 @@ static void test_config_pool_keys(void)
     char err[512];
     zerg_config_init(&c);
     CU_ASSERT_EQUAL(c.xen.pool_size, 0);
-    CU_ASSERT_EQUAL(c.xen.pool_mode, ZERG_POOL_RUNNING);
+    CU_ASSERT_EQUAL(c.xen.pool_mode, ZERG_POOL_PAUSED);
     const char *ok = "{\"guest\": {\"command\": [\"/bin/true\"]}, \"backend\": {\"type\": \"xen\"},"
                      " \"limits\": {\"max_instances\": 4},"
-                     " \"xen\": {\"kernel\": \"/k\", \"pool_size\": 4, \"pool_mode\": \"paused\"}}";
+                     " \"xen\": {\"kernel\": \"/k\", \"pool_size\": 4, \"pool_mode\": \"running\"}}";
     CU_ASSERT_EQUAL(parse(&c, ok, err, sizeof err), 0);
     CU_ASSERT_EQUAL(c.xen.pool_size, 4);
-    CU_ASSERT_EQUAL(c.xen.pool_mode, ZERG_POOL_PAUSED);
+    CU_ASSERT_EQUAL(c.xen.pool_mode, ZERG_POOL_RUNNING);
     const char *over =
         "{\"guest\": {\"command\": [\"/bin/true\"]}, \"backend\": {\"type\": \"xen\"},"
         " \"limits\": {\"max_instances\": 4},"

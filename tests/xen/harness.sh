@@ -16,8 +16,8 @@
 #   ZERG_XEN_CYCLES=N      guest cycles per test (default 5 for test, 50 for bench)
 #   ZERG_XEN_SERVE_TEST=0  leave out the `zerg serve` cases (tests/xen/zerg-serve.dom0-test.sh;
 #                          on by default; when off, a printed and counted SKIP)
-#   ZERG_XEN_POOL_MODE=M   xen.pool_mode of the prepared-pool cases in test mode (running, the
-#                          default, or paused; bench mode runs both)
+#   ZERG_XEN_POOL_MODE=M   xen.pool_mode of the prepared-pool cases in test mode (paused, the
+#                          default, or running; bench mode runs both)
 #   ZERG_XEN_BURST_TEST=1  run zerg-metrics-burst (8 concurrent creates while /metrics is
 #                          polled; off by default, flaky under heavy load: docs/xen.md; when
 #                          off, a printed and counted SKIP)
@@ -71,7 +71,7 @@ bash "$here/fetch.sh" "$work" >"$work/fetch.log" 2>&1 ||
 pkgroot="$work/pkgroot"
 
 # Parameters for dom0-tests.sh travel inside the image.
-pool_mode=${ZERG_XEN_POOL_MODE:-running}
+pool_mode=${ZERG_XEN_POOL_MODE:-paused}
 case "$pool_mode" in
 paused | running) ;;
 *) fail_early "ZERG_XEN_POOL_MODE must be paused or running, not '$pool_mode'" ;;

@@ -121,18 +121,137 @@ read_app_file(App) ->
     File = atom_to_list(App) ++ ".app",
     case zvm:app_file(App) of
         {ok, Bin} ->
-            case erl_scan:string(binary_to_list(Bin)) of
-                {ok, Tokens, _} ->
-                    case erl_parse:parse_term(Tokens) of
-                        {ok, {application, App, Keys}} when is_list(Keys) -> {ok, Keys};
-                        {ok, _} -> {error, {bad_application, {File, App}}};
-                        {error, Why} -> {error, {File, Why}}
-                    end;
-                {error, Why, _} -> {error, {File, Why}}
+            case parse_app(Bin) of
+                {ok, {application, App, Keys}} when is_list(Keys) -> {ok, Keys};
+                {ok, _} -> {error, {bad_application, {File, App}}};
+                {error, Why} -> {error, {File, Why}}
             end;
         error ->
             {error, {"no such file or directory", File}}
     end.
+
+%% An .app file is one term and a dot. Most are plain data (tuples, lists, atoms, strings,
+%% numbers, binaries), which term/1 below reads directly: that keeps erl_scan and erl_parse
+%% (half a megabyte of code, most of an instance's start-up when loaded) out of every instance.
+%% Anything else (maps, character literals, expressions) goes to erl_scan + erl_parse.
+parse_app(Bin) ->
+    try term(skip(Bin)) of
+        {T, Rest} ->
+            case skip(Rest) of
+                <<".", Tail/binary>> ->
+                    case skip(Tail) of
+                        <<>> -> {ok, T};
+                        _ -> parse_app_otp(Bin)
+                    end;
+                _ -> parse_app_otp(Bin)
+            end
+    catch throw:not_plain -> parse_app_otp(Bin)
+    end.
+
+parse_app_otp(Bin) ->
+    case erl_scan:string(unicode:characters_to_list(Bin)) of
+        {ok, Tokens, _} ->
+            case erl_parse:parse_term(Tokens) of
+                {ok, T} -> {ok, T};
+                {error, Why} -> {error, Why}
+            end;
+        {error, Why, _} -> {error, Why}
+    end.
+
+skip(<<C, R/binary>>) when C =:= $\s; C =:= $\t; C =:= $\n; C =:= $\r -> skip(R);
+skip(<<$%, R/binary>>) -> skip(skip_line(R));
+skip(B) -> B.
+
+skip_line(<<$\n, R/binary>>) -> R;
+skip_line(<<_, R/binary>>) -> skip_line(R);
+skip_line(<<>>) -> <<>>.
+
+term(<<${, R/binary>>) ->
+    {Es, R1} = elements(skip(R), $}),
+    {list_to_tuple(Es), R1};
+term(<<$[, R/binary>>) ->
+    elements(skip(R), $]);
+term(<<$", R/binary>>) ->
+    string(R, []);
+term(<<$', R/binary>>) ->
+    {Name, R1} = quoted(R, []),
+    {list_to_atom(Name), R1};
+term(<<"<<\"", R/binary>>) ->
+    {S, R1} = string(R, []),
+    case skip(R1) of
+        <<">>", R2/binary>> -> {unicode:characters_to_binary(S), R2};
+        _ -> throw(not_plain)
+    end;
+term(<<"<<>>", R/binary>>) ->
+    {<<>>, R};
+term(<<C, _/binary>> = B) when C >= $a, C =< $z ->
+    {Name, R} = word(B, []),
+    {list_to_atom(Name), R};
+term(<<C, _/binary>> = B) when C >= $0, C =< $9; C =:= $- ->
+    number(B);
+term(_) ->
+    throw(not_plain).
+
+elements(<<Close, R/binary>>, Close) ->
+    {[], R};
+elements(B, Close) ->
+    {T, R} = term(B),
+    case skip(R) of
+        <<$,, R1/binary>> ->
+            {Ts, R2} = elements(skip(R1), Close),
+            {[T | Ts], R2};
+        <<Close, R1/binary>> ->
+            {[T], R1};
+        _ ->
+            throw(not_plain)
+    end.
+
+word(<<C, R/binary>>, Acc) when C >= $a, C =< $z; C >= $A, C =< $Z; C >= $0, C =< $9;
+                                C =:= $_; C =:= $@ ->
+    word(R, [C | Acc]);
+word(R, Acc) ->
+    {lists:reverse(Acc), R}.
+
+string(<<$", R/binary>>, Acc) -> {lists:reverse(Acc), R};
+string(<<$\\, C, R/binary>>, Acc) -> string(R, [escape(C) | Acc]);
+string(<<C/utf8, R/binary>>, Acc) -> string(R, [C | Acc]);
+string(_, _) -> throw(not_plain).
+
+quoted(<<$', R/binary>>, Acc) -> {lists:reverse(Acc), R};
+quoted(<<$\\, C, R/binary>>, Acc) -> quoted(R, [escape(C) | Acc]);
+quoted(<<C/utf8, R/binary>>, Acc) -> quoted(R, [C | Acc]);
+quoted(_, _) -> throw(not_plain).
+
+escape($n) -> $\n;
+escape($t) -> $\t;
+escape($r) -> $\r;
+escape($s) -> $\s;
+escape($e) -> 27;
+escape($\\) -> $\\;
+escape($") -> $";
+escape($') -> $';
+escape(_) -> throw(not_plain).
+
+number(B) ->
+    {Text, R} = digits(B, []),
+    case catch list_to_integer(Text) of
+        N when is_integer(N) -> {N, R};
+        _ ->
+            case catch list_to_float(Text) of
+                F when is_float(F) -> {F, R};
+                _ -> throw(not_plain)
+            end
+    end.
+
+digits(<<C, R/binary>>, Acc) when C >= $0, C =< $9; C =:= $-; C =:= $.; C =:= $e;
+                                  C =:= $E; C =:= $+ ->
+    case {C, R} of
+        {$., <<D, _/binary>>} when D < $0; D > $9 -> {lists:reverse(Acc), <<C, R/binary>>};
+        {$., <<>>} -> {lists:reverse(Acc), <<C>>};
+        _ -> digits(R, [C | Acc])
+    end;
+digits(R, Acc) ->
+    {lists:reverse(Acc), R}.
 
 unload(App) -> call({unload, App}).
 

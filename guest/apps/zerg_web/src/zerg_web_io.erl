@@ -9,11 +9,10 @@
 %%   otp  stock erl (OTP 25): fd 4 through the socket module, socket:open(4, #{dup => false})
 %%        (its recv keeps message boundaries; no dup: the seccomp profile allows none);
 %%        fd 3 through gen_tcp:fdopen/2, inet first, then local for a Unix socket.
-%%   zvm  our VM once its outlets exist (VM part 2): fd 3 through the same gen_tcp:fdopen/2
+%%   zvm  our VM (its TCP outlet, VM part 2): fd 3 through the same gen_tcp:fdopen/2
 %%        (the TCP outlet adopting an inherited descriptor); fd 4 through gen_tcp:fdopen(4,
 %%        [local]) as well, which needs that outlet to hand out what one read() of a
-%%        SOCK_SEQPACKET descriptor returns as one recv result (one message). Not runnable
-%%        until then: see README.md.
+%%        SOCK_SEQPACKET descriptor returns as one recv result (one message), which it does.
 %% Connections are {tcp, Socket} on both backends, so the serving code is one.
 -module(zerg_web_io).
 -export([backend/0, open_control/1, control_recv/2, control_send/2, control_close/1,
