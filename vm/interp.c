@@ -1284,13 +1284,11 @@ body_put_map : {
     {
         proc_mailbox_remove(p);
         sched_receive_timer_cancel(p);
-        p->timed_out = false;
         NEXT(1);
     }
     OP(timeout)
     {
         p->save = 0;
-        p->timed_out = false;
         NEXT(1);
     }
     OP(wait)

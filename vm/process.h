@@ -97,7 +97,6 @@ struct process {
     term_t *saved_x;            /* x(0..n_saved - 1) while suspended at a call */
     unsigned n_saved, cap_saved;
     struct timer *recv_timer; /* the running receive ... after's timer, or NULL */
-    bool timed_out;
     term_t pending_exit; /* an exit signal to act on at the next chance, or THE_NON_VALUE */
     term_t group_leader; /* a pid */
     term_t reg_name;     /* registered name, or NIL */

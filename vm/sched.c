@@ -244,7 +244,7 @@ term_t sched_processes(struct process *p)
         if (q && q->state != PROC_EXITING)
             ids[n++] = q->id;
     }
-    for (size_t i = 1; i < n; i++) /* insertion sort: ids are nearly ordered by slot anyway */
+    for (size_t i = 1; i < n; i++) /* insertion sort: quadratic, fine for an instance's count */
         for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
             uint64_t t = ids[j];
             ids[j] = ids[j - 1];
@@ -655,7 +655,6 @@ static void fire(struct timer *t)
         if (p && p->recv_timer == t) {
             p->recv_timer = NULL;
             p->resume_I = p->timeout_I;
-            p->timed_out = true;
             make_runnable(p);
         }
         timer_free(t);

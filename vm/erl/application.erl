@@ -470,15 +470,10 @@ get_key(App, Key) ->
         {ok, #{keys := Keys}} ->
             case lists:keyfind(Key, 1, Keys) of
                 {Key, Val} -> {ok, Val};
-                false when Key =:= env -> {ok, []};
-                false -> {ok, default_key(Key)}
+                false -> {ok, []} %% OTP's default for every key a .app may leave out
             end;
         error -> undefined
     end.
-
-default_key(K) when K =:= modules; K =:= registered; K =:= applications;
-                    K =:= included_applications; K =:= start_phases -> [];
-default_key(_) -> [].
 
 get_all_key() ->
     case get_application() of
