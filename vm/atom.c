@@ -149,3 +149,21 @@ int atom_compare(term_t a, term_t b)
         return c < 0 ? -1 : 1;
     return x->len < y->len ? -1 : x->len > y->len ? 1 : 0;
 }
+
+void atom_table_save(struct atom_table_saved *out)
+{
+    out->entries = atoms;
+    out->n_atoms = n_atoms;
+    out->cap_atoms = cap_atoms;
+    out->slots = slots;
+    out->n_slots = n_slots;
+}
+
+void atom_table_adopt(const struct atom_table_saved *saved)
+{
+    atoms = saved->entries;
+    n_atoms = saved->n_atoms;
+    cap_atoms = saved->cap_atoms;
+    slots = saved->slots;
+    n_slots = saved->n_slots;
+}

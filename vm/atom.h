@@ -32,4 +32,17 @@ uint32_t atom_count(void);
 /* Compares two atoms by name as term order does (bytewise on UTF-8 = by code point). */
 int atom_compare(term_t a, term_t b);
 
+/*
+ * The table's roots, for vm/snapshot.c: saved into a snapshot's header when it is made, adopted
+ * from it at start (instead of atom_table_init()). `entries` is the table's private array.
+ */
+struct atom_table_saved {
+    void *entries;
+    uint32_t n_atoms, cap_atoms;
+    uint32_t *slots;
+    uint32_t n_slots;
+};
+void atom_table_save(struct atom_table_saved *out);
+void atom_table_adopt(const struct atom_table_saved *saved);
+
 #endif

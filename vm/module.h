@@ -118,4 +118,19 @@ uint32_t catch_table_add(const uintptr_t *addr);
 const uintptr_t *catch_table_get(uint32_t index);
 void catch_table_set(uint32_t index, const uintptr_t *addr);
 
+/*
+ * The roots of the export, module and catch tables, for vm/snapshot.c: saved into a snapshot's
+ * header when it is made, adopted from it at start (instead of export_table_init()).
+ */
+struct module_tables_saved {
+    struct export **export_slots;
+    struct module *modules;
+    struct module **module_slots;
+    uint32_t n_module_slots, n_modules;
+    const uintptr_t **catches;
+    uint32_t n_catches, cap_catches;
+};
+void module_tables_save(struct module_tables_saved *out);
+void module_tables_adopt(const struct module_tables_saved *saved);
+
 #endif

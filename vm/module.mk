@@ -30,6 +30,9 @@ OBJ_FLAGS_tests_unit_ += -DZVM_TEST_EBIN='"$(abspath $(VM_EBIN))"'
 PROGRAMS += zvm
 TEST_PROGRAMS += zvm
 zvm_SRCS = $(HOSTED_MAIN_SRCS) $(HOSTED_PLATFORM_SRCS) $(VM_CORE_SRCS)
+# Not position-independent: a snapshot (vm/snapshot.h) holds code addresses, so the binary must
+# be where it was when the snapshot was made; the ASan build too, so its tests can adopt one.
+zvm_FLAGS = -no-pie
 zvm_LIBS =
 $(BIN)/zvm $(ASAN)/bin/zvm $(ASAN)/bin/unit-tests: $(VM_CORE_EXTRA_OBJS)
 

@@ -272,6 +272,42 @@ void zplat_code_release(const uint8_t *bytes, size_t len);
  */
 int zplat_app_find(const char *name, size_t name_len, const uint8_t **bytes, size_t *len);
 
+/*
+ * Calls fn(ctx, name, name_len) for every module the image has (hosted: every NAME.beam of every
+ * code directory, in code-path order, so a name can come more than once; Xen: the linked
+ * blobs). Used to make the snapshot below.
+ */
+void zplat_code_each(void (*fn)(void *ctx, const char *name, size_t name_len), void *ctx);
+
+/* --- the snapshot of the loaded state (vm/snapshot.h) -------------------------------------- */
+
+/*
+ * When this instance was started to make a snapshot (hosted: -zvm-make-snapshot FILE): reserves
+ * zeroed, readable and writable memory at the platform's fixed snapshot address, sets *cap to
+ * its size and returns it. Otherwise (or when the address cannot be had: reason printed) NULL.
+ */
+void *zplat_snapshot_reserve(size_t *cap);
+
+/*
+ * Saves the first `len` bytes of the reserved memory as the snapshot (hosted: written to a
+ * temporary file renamed over FILE, so a reader never sees half of one). 0, or -1 with the reason
+ * printed.
+ */
+int zplat_snapshot_save(const void *base, size_t len);
+
+/*
+ * The snapshot this instance was told to use (hosted: -zvm-snapshot FILE), mapped private
+ * (copy-on-write) and writable at the platform's fixed snapshot address; *len its size. NULL when
+ * none was named, and when it cannot be mapped (reason printed). Stays mapped until the end.
+ */
+const void *zplat_snapshot_map(size_t *len);
+
+/*
+ * The running program's build id (the linker's note): a snapshot is valid only for the binary
+ * that made it. 0 with *id and *len set, or -1 when the program has none.
+ */
+int zplat_build_id(const uint8_t **id, size_t *len);
+
 /* --- ending the instance ------------------------------------------------------------------- */
 
 /*

@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "vm/platform.h"
+#include "vm/snapshot.h"
 
 void *rt_alloc(size_t bytes)
 {
+    if (snapshot_building)
+        return snapshot_arena_alloc(bytes);
     void *p = zplat_alloc(bytes ? bytes : 1);
     if (!p)
         zplat_panic("zvm: out of memory");
@@ -22,6 +25,13 @@ void *rt_zalloc(size_t bytes)
 
 void *rt_realloc(void *p, size_t bytes)
 {
+    if (p && snapshot_holds(p))
+        return snapshot_arena_realloc(p, bytes);
+    if (snapshot_building) {
+        if (p) /* made before the arena started: nothing is (zvm_main starts it first) */
+            zplat_panic("zvm: snapshot: realloc of a block outside the arena");
+        return snapshot_arena_alloc(bytes);
+    }
     void *q = zplat_realloc(p, bytes ? bytes : 1);
     if (!q)
         zplat_panic("zvm: out of memory");
@@ -30,7 +40,10 @@ void *rt_realloc(void *p, size_t bytes)
 
 void rt_free(void *p)
 {
-    zplat_free(p);
+    if (p && snapshot_holds(p))
+        snapshot_arena_free(p);
+    else
+        zplat_free(p);
 }
 
 char *rt_strndup(const char *s, size_t len)

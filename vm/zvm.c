@@ -17,6 +17,7 @@
 #include "vm/process.h"
 #include "vm/rt.h"
 #include "vm/sched.h"
+#include "vm/snapshot.h"
 
 static bool coverage;
 
@@ -109,9 +110,14 @@ static int parse_commands(struct builder *b, int argc, char **argv, term_t *cmds
 int zvm_main(int argc, char **argv)
 {
     zvm_boot_clock_start();
-    atom_table_init();
     interp_init();
-    export_table_init();
+    int made = snapshot_make_if_asked();
+    if (made != 1)
+        return made;
+    if (!snapshot_adopt_if_present()) {
+        atom_table_init();
+        export_table_init();
+    }
     lit_area_init(&boot_terms);
     term_t cmds;
     if (parse_commands(&boot_terms.builder, argc, argv, &cmds) != 0) {

@@ -41,5 +41,17 @@ $(ZVM_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ZVM_IMAGE_VM_BEAMS) \
 	sh guest/apps/zvm_image.sh $(ZVM_IMAGE) $(VM_EBIN) $(ZERG_WEB_EBIN)
 	touch $@
 
-EXTRA_ALL += $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ERL_IMAGE)/.built $(ZVM_IMAGE)/.built
+# The image's snapshot (vm/snapshot.h): every module of the image loaded once by the zvm-static
+# that will run it, saved as zvm.snap; remade whenever that binary or the image changes, since
+# a snapshot is valid only for the binary that made it. Instances start from it
+# (-zvm-snapshot zvm.snap in configs/local.json).
+ZVM_SNAPSHOT   := $(ZVM_IMAGE)/zvm.snap
+$(ZVM_SNAPSHOT): $(ZVM_IMAGE)/.built $(BUILD)/bin/zvm-static
+	cd $(ZVM_IMAGE) && $(abspath $(BUILD))/bin/zvm-static -zvm-ebin vm/ebin -zvm-otp lib \
+	    -zvm-make-snapshot zvm.snap 2>$(abspath $(BUILD))/zvm-snapshot.log || \
+	    { cat $(abspath $(BUILD))/zvm-snapshot.log >&2; exit 1; }
+	@tail -n 1 $(BUILD)/zvm-snapshot.log
+
+EXTRA_ALL += $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ERL_IMAGE)/.built $(ZVM_IMAGE)/.built \
+             $(ZVM_SNAPSHOT)
 EXTRA_TEST += $(ZERG_WEB_TESTS)

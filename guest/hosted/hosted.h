@@ -14,4 +14,11 @@ int hosted_code_path_add(const char *dir);
 int hosted_code_path_finish(const char *vm_ebin, const char *otp_lib);
 void hosted_code_path_dispose(void);
 
+/*
+ * The snapshot of the loaded state (vm/snapshot.h, guest/hosted/snapshot_hosted.c): the file
+ * this instance adopts (-zvm-snapshot FILE), or makes instead of running (-zvm-make-snapshot FILE).
+ */
+void hosted_snapshot_use(const char *path);
+void hosted_snapshot_make(const char *path);
+
 #endif

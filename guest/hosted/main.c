@@ -1,7 +1,9 @@
 /*
  * main.c: zvm as a Linux program. Sets up the hosted platform from the command line (the code
- * path: -pa DIR..., -zvm-ebin DIR, -zvm-otp DIR) and hands every argument to the core, which
- * reads erl's flags (-noshell, -run, -s, ...) and ignores the platform's.
+ * path: -pa DIR..., -zvm-ebin DIR, -zvm-otp DIR; the snapshot: -zvm-snapshot FILE to start from
+ * one, -zvm-make-snapshot FILE to make one of every module in the code path and exit) and hands
+ * every argument to the core, which reads erl's flags (-noshell, -run, -s, ...) and ignores the
+ * platform's.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +29,10 @@ int main(int argc, char **argv)
             ebin = argv[++i];
         } else if (strcmp(argv[i], "-zvm-otp") == 0 && i + 1 < argc) {
             otp = argv[++i];
+        } else if (strcmp(argv[i], "-zvm-snapshot") == 0 && i + 1 < argc) {
+            hosted_snapshot_use(argv[++i]);
+        } else if (strcmp(argv[i], "-zvm-make-snapshot") == 0 && i + 1 < argc) {
+            hosted_snapshot_make(argv[++i]);
         }
     }
     if (hosted_code_path_finish(ebin, otp) != 0)

@@ -700,6 +700,44 @@ void zplat_code_release(const uint8_t *bytes, size_t len)
     free((void *)bytes);
 }
 
+/* One directory's NAME.beam files, sorted so a snapshot's layout does not depend on readdir. */
+static void code_dir_each(const char *dir, void (*fn)(void *ctx, const char *name, size_t name_len),
+                          void *ctx)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".beam") != 0)
+            continue;
+        if (n == cap) {
+            char **grown = realloc(names, sizeof *names * (cap = cap ? cap * 2 : 64));
+            if (!grown)
+                break;
+            names = grown;
+        }
+        if ((names[n] = strndup(e->d_name, len - 5)))
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, compare_names);
+    for (size_t i = 0; i < n; i++) {
+        fn(ctx, names[i], strlen(names[i]));
+        free(names[i]);
+    }
+    free(names);
+}
+
+void zplat_code_each(void (*fn)(void *ctx, const char *name, size_t name_len), void *ctx)
+{
+    for (size_t i = 0; i < n_code_dirs; i++)
+        code_dir_each(code_dirs[i], fn, ctx);
+}
+
 /* --- ending -------------------------------------------------------------------------------- */
 
 void zplat_exit(int status)

@@ -344,3 +344,42 @@ void zplat_panic(const char *msg)
     xg_console_write("\n", 1);
     zplat_exit(70);
 }
+
+/* --- the snapshot of the loaded state (vm/snapshot.h) --- */
+
+void zplat_code_each(void (*fn)(void *ctx, const char *name, size_t name_len), void *ctx)
+{
+    for (const struct xg_code_module *m = xg_code_start; m < xg_code_end; m++)
+        fn(ctx, m->name, xg_strlen(m->name));
+}
+
+/*
+ * The Xen guest neither makes nor maps snapshots yet: its image links the .beam files and the
+ * VM loads them at boot. (A snapshot would be linked into the image at a fixed address, made by
+ * running the same kernel once; not built.)
+ */
+void *zplat_snapshot_reserve(size_t *cap)
+{
+    (void)cap;
+    return NULL;
+}
+
+int zplat_snapshot_save(const void *base, size_t len)
+{
+    (void)base;
+    (void)len;
+    return -1;
+}
+
+const void *zplat_snapshot_map(size_t *len)
+{
+    (void)len;
+    return NULL;
+}
+
+int zplat_build_id(const uint8_t **id, size_t *len)
+{
+    (void)id;
+    (void)len;
+    return -1;
+}
