@@ -91,6 +91,15 @@ void export_coverage(struct textbuf *out)
     }
 }
 
+void module_coverage(struct textbuf *out)
+{
+    for (struct module *m = modules; m; m = m->next) {
+        size_t len;
+        const char *name = atom_name(m->name, &len);
+        textbuf_printf(out, "zvm-coverage: module %.*s\n", (int)len, name);
+    }
+}
+
 void export_table_dispose(void)
 {
     if (!export_slots)

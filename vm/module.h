@@ -94,6 +94,9 @@ void export_table_dispose(void);
 struct textbuf;
 void export_coverage(struct textbuf *out);
 
+/* Appends "zvm-coverage: module NAME" for every loaded module (the image's training run). */
+void module_coverage(struct textbuf *out);
+
 /* The loaded module named `name`, or NULL. */
 struct module *module_find(term_t name);
 /* Adds a module loaded by the loader and points its exports' calls at its code. */

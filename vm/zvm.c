@@ -39,6 +39,7 @@ static void print_coverage(void)
                            (unsigned long)interp_op_counts[op]);
     }
     export_coverage(&b);
+    module_coverage(&b);
     zplat_console_write(ZPLAT_STDERR, b.data, b.len);
     textbuf_dispose(&b);
 }

@@ -124,10 +124,6 @@ const void *zplat_snapshot_map(size_t *len)
                     (unsigned long)SNAPSHOT_BASE, strerror(errno));
         else
             *len = (size_t)st.st_size;
-        /* No fault-around: an instance touches a few hundred scattered pages of a snapshot
-         * tens of MiB large; mapping 16 neighbours per fault tripled its resident set. */
-        if (p && madvise(p, (size_t)st.st_size, MADV_RANDOM) != 0)
-            fprintf(stderr, "zvm: snapshot %s: madvise: %s\n", use_path, strerror(errno));
 #ifdef __SANITIZE_ADDRESS__
         /* The tables in the snapshot point at blocks allocated after adoption (new atoms,
          * grown tables): the leak checker must scan it as it scans globals. */
