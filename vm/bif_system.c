@@ -545,6 +545,36 @@ term_t bif_erlang_node_1(struct process *p, term_t *args)
     return bif_erlang_node_0(p, args);
 }
 
+/*
+ * monitor_node/2,3: zvm has no distribution, its node is never alive (node() is
+ * nonode@nohost). As in erl then: the local node needs no monitor (true, no message ever);
+ * any other node cannot be monitored from a node that is not alive (error notalive).
+ */
+static term_t monitor_node(struct process *p, term_t node, term_t flag)
+{
+    if (!is_atom(node) || (flag != ATOM_true && flag != ATOM_false))
+        return bif_badarg(p);
+    if (node != ATOM_nonode_nohost)
+        return bif_error(p, ATOM_notalive);
+    return ATOM_true;
+}
+
+term_t bif_erlang_monitor_node_2(struct process *p, term_t *args)
+{
+    return monitor_node(p, args[0], args[1]);
+}
+
+term_t bif_erlang_monitor_node_3(struct process *p, term_t *args)
+{
+    term_t l = args[2];
+    for (; is_list(l); l = CDR(l))
+        if (CAR(l) != ATOM_allow_passive_connect)
+            return bif_badarg(p);
+    if (l != NIL)
+        return bif_badarg(p);
+    return monitor_node(p, args[0], args[1]);
+}
+
 term_t bif_net_kernel_dflag_unicode_io_1(struct process *p, term_t *args)
 {
     (void)p;

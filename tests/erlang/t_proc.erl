@@ -15,7 +15,8 @@
          t_group_leader/0, t_hibernate/0, t_yield/0, t_is_alive/0, t_spawn_opt/0,
          t_spawn_badarg/0, t_kill_waiting/0, t_exit_reason_error/0, t_recv_marker/0,
          t_gen_server/0, t_gen_server_timeout/0, t_gen_statem/0, t_proc_lib/0,
-         t_ets_owner_exit/0, t_ets_heir/0, t_convert_time_unit/0, t_logger_levels/0, t_supervisor_restart/0, t_application/0, t_application_file_forms/0, t_sys/0, t_processes_count/0]).
+         t_ets_owner_exit/0, t_ets_heir/0, t_convert_time_unit/0, t_logger_levels/0, t_supervisor_restart/0, t_application/0, t_application_file_forms/0, t_sys/0, t_processes_count/0,
+         t_monitor_node/0]).
 %% callbacks
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, callback_mode/0,
          idle/3, busy/3, wake/1, worker_start/1, pl_init/1]).
@@ -568,3 +569,22 @@ t_processes_count() ->
     [P ! stop || P <- Ps],
     [receive {'DOWN', R, _, _, _} -> ok end || R <- Refs],
     {Mid - Before, length(processes()) - Before}.
+
+%% Without distribution (neither erl here nor zvm is alive): the local node needs no monitor and
+%% never sends nodedown; another node cannot be monitored (notalive); bad arguments.
+t_monitor_node() ->
+    F = fun(E) -> try E() catch C:R -> {C, R} end end,
+    R = [F(fun() -> monitor_node(node(), true) end),
+         F(fun() -> monitor_node(node(), false) end),
+         F(fun() -> monitor_node(foo@bar, true) end),
+         F(fun() -> monitor_node(foo@bar, false) end),
+         F(fun() -> monitor_node(node(), x) end),
+         F(fun() -> monitor_node(1, true) end),
+         F(fun() -> erlang:monitor_node(node(), true, [allow_passive_connect]) end),
+         F(fun() -> erlang:monitor_node(node(), true, [foo]) end),
+         F(fun() -> erlang:monitor_node(node(), true, x) end),
+         F(fun() -> erlang:monitor_node(node(), true, [allow_passive_connect | x]) end),
+         F(fun() -> erlang:monitor_node(foo@bar, true, []) end)],
+    Msg = receive M -> M after 50 -> none end,
+    {R, Msg}.
+
