@@ -1,15 +1,17 @@
 #!/bin/bash
 # bench/guests.sh: issue 4's comparison. zerg (release build) serving guest/apps/zerg_web with a
-# fresh instance per connection, twice in one run with the same phases: (a) zvm instances,
-# configs/local.json's guest (zvm-static, build/images/zvm as /image, seccomp profile "zvm");
-# (b) stock erl instances, configs/erl.json's guest (beam.smp exec'd directly, build/images/erl
-# as /image, seccomp profile "erl"). Run by bench/run.sh (make bench) after its own phases; prints
-# its own table with the ratios between the two.
+# fresh instance per connection, three times in one run with the same phases: (a) zvm
+# instances, configs/local.json's guest (zvm-static started from the image's snapshot,
+# build/images/zvm as /image, seccomp profile "zvm"); (b) stock erl instances, configs/erl.json's
+# guest (beam.smp exec'd directly, build/images/erl as /image, seccomp profile "erl"); (c) the C
+# fixture guest (the test double: static, no VM) with local.json's sandbox, which is the floor
+# of a fresh sandboxed process per connection on the machine. Run by bench/run.sh (make bench)
+# after its own phases; prints its own table with the ratios between zvm and erl.
 #
 # Phases per guest: cold cycle (sequential connections to /json, each a fresh instance, connect
 # -> response complete), then the sustained rate (concurrent connections for a fixed time).
-# During the rate phase a sampler reads VmHWM (peak resident set) of every live instance from
-# /proc, found through /instances; the table gives the median and the maximum.
+# Meanwhile a sampler reads VmHWM (peak resident set) and RssAnon (private memory) of every
+# live instance from /proc, found through /instances; the table gives medians and maxima.
 #
 # Knobs: BENCH_GUEST_CYCLES=100  BENCH_GUEST_RATE_C=2  BENCH_GUEST_RATE_S=10
 # Every process it starts is stopped on exit (trap). Exit 0 when every phase ran and zerg
@@ -59,17 +61,23 @@ for s in ss:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
 
-# The guest's configuration (configs/local.json for zvm, configs/erl.json for erl) with this
+# The guest's configuration (configs/local.json for zvm and for the C fixture guest,
+# configs/erl.json for erl) with this
 # bench's ports, state directory and uid range, every sandbox piece required; with ROOTFS=off,
 # host paths instead of /image for stock erl (its erts cannot start in a root without /dev/null:
 # zerg_web's README); zvm names its code relatively (its working directory is its image).
-write_config() { # GUEST(zvm|erl) ROOTFS(on|off)
+write_config() { # GUEST(zvm|erl|fixture) ROOTFS(on|off)
     python3 - "$root" "$work" "$PORT" "$ADMIN" "$1" "$2" <<'PYEOF'
 import json, sys
 root, work, port, admin, guest, rootfs = sys.argv[1:]
 if guest == "zvm":
     cfg = json.load(open(root + "/configs/local.json"))
     image, exe = root + "/build/images/zvm", root + "/build/bin/zvm-static"
+elif guest == "fixture":
+    cfg = json.load(open(root + "/configs/local.json"))
+    image, exe = root + "/build/images/zvm", root + "/build/bin/zerg-fixture-guest"
+    cfg["guest"]["command"] = [exe]
+    cfg["guest"]["profile"] = "fixture"
 else:
     cfg = json.load(open(root + "/configs/erl.json"))
     image, exe = root + "/build/images/erl", root + "/build/images/erl-vm/beam.smp"
@@ -167,7 +175,7 @@ run_guest() { # GUEST
     start_zerg "$g"
     if ! warm; then
         # stock erl with every piece on does not serve: its root has no /dev/null (README).
-        [ "$g" = erl ] || die "zvm instances do not serve (see $results/$g.log)"
+        [ "$g" = erl ] || die "$g instances do not serve (see $results/$g.log)"
         stop_zerg || true
         rootfs=off
         write_config "$g" off
@@ -194,12 +202,15 @@ run_guest() { # GUEST
 }
 run_guest zvm
 run_guest erl
+run_guest fixture
 . "$work/meta.env"
 
 python3 - "$results" "$CYCLES" "$RATE_C" "$RATE_S" "$rootfs_zvm" "$rootfs_erl" \
-    "$busy0_zvm" "$busy1_zvm" "$busy0_erl" "$busy1_erl" <<'PYEOF' | tee "$results/guests-summary.txt"
+    "$busy0_zvm" "$busy1_zvm" "$busy0_erl" "$busy1_erl" "$busy0_fixture" "$busy1_fixture" \
+    <<'PYEOF' | tee "$results/guests-summary.txt"
 import math, statistics, sys
-res, cycles, rate_c, rate_s, rz, rerl, bz0, bz1, be0, be1 = sys.argv[1:]
+res, cycles, rate_c, rate_s, rz, rerl = sys.argv[1:7]
+marks = dict(zip(("zvm", "erl", "fixture"), zip(sys.argv[7::2], sys.argv[8::2])))
 def summary(name):
     d = {}
     for line in open("%s/%s.summary" % (res, name)):
@@ -215,40 +226,43 @@ def rss(g, col=1):
     kb = [int(l.split()[col]) for l in open(res + "/%s-vmhwm.txt" % g) if l.strip()]
     return (statistics.median(kb) / 1024, max(kb) / 1024, len(kb)) if kb else None
 row = {}
-for g in ("zvm", "erl"):
+for g in ("zvm", "erl", "fixture"):
     c, r = summary(g + "-cycle"), summary(g + "-rate")
     row[g] = {"p50": float(c.get("ok_p50_ms", "nan")), "p99": float(c.get("ok_p99_ms", "nan")),
               "ok": c.get("status_200", "0"),
               "rate": float(r.get("status_200", 0)) / float(r.get("elapsed_s", 1)),
-              "rss": rss(g), "anon": rss(g, 2)}
-z, e = row["zvm"], row["erl"]
+              "rss": rss(g), "anon": rss(g, 2), "busy": busy(*marks[g])}
+z, e, x = row["zvm"], row["erl"], row["fixture"]
 def ratio(a, b):
     return "%.1fx" % (a / b) if a and b and not math.isnan(a) and not math.isnan(b) else "-"
 pieces = lambda r: "every piece on" if r == "on" else "every piece on but rootfs"
 print("zerg_web (GET /json), one fresh instance per connection, %s cold cycles, rate %s "
       "concurrent for %s s" % (cycles, rate_c, rate_s))
-print("  zvm: sandbox %s, profile zvm; stock erl: sandbox %s, profile erl"
+print("  zvm: sandbox %s, profile zvm; stock erl: sandbox %s, profile erl;"
       % (pieces(rz), pieces(rerl)))
-f = "%-32s %-24s %-24s %s"
-print(f % ("measure", "zerg + zvm", "zerg + stock erl", "ratio"))
-print(f % ("cold cycle p50 (ms)", "%.2f" % z["p50"], "%.2f" % e["p50"],
-           ratio(e["p50"], z["p50"]) + " (erl/zvm)"))
-print(f % ("cold cycle p99 (ms)", "%.2f" % z["p99"], "%.2f" % e["p99"],
-           ratio(e["p99"], z["p99"]) + " (erl/zvm)"))
-print(f % ("answered 200 of %s" % cycles, z["ok"], e["ok"], ""))
+print("  C fixture: the test double guest (static C, no VM, answers at once), every piece on:")
+print("  the floor of a fresh sandboxed process per connection on this machine")
+f = "%-33s %-27s %-27s %-27s %s"
+print(f % ("measure", "zerg + zvm", "zerg + stock erl", "zerg + C fixture", "erl vs zvm"))
+for k, what in (("p50", "cold cycle p50 (ms)"), ("p99", "cold cycle p99 (ms)")):
+    print(f % (what, "%.2f" % z[k], "%.2f" % e[k], "%.2f" % x[k],
+               ratio(e[k], z[k]) + " (erl/zvm)"))
+print(f % ("answered 200 of %s" % cycles, z["ok"], e["ok"], x["ok"], ""))
 print(f % ("fresh instances per second", "%.1f" % z["rate"], "%.1f" % e["rate"],
-           ratio(z["rate"], e["rate"]) + " (zvm/erl)"))
+           "%.1f" % x["rate"], ratio(z["rate"], e["rate"]) + " (zvm/erl)"))
 show = lambda r: "%.2f MiB (max %.2f, n=%d)" % r if r else "not sampled"
-print(f % ("peak RSS per instance, median", show(z["rss"]), show(e["rss"]),
-           ratio(e["rss"][0], z["rss"][0]) + " (erl/zvm)" if z["rss"] and e["rss"] else "-"))
-print(f % ("private memory per inst., median", show(z["anon"]), show(e["anon"]),
-           ratio(e["anon"][0], z["anon"][0]) + " (erl/zvm)" if z["anon"] and e["anon"] else "-"))
-print("%-32s %.0f%% / %.0f%%" % ("machine busy (zvm / erl phases)", busy(bz0, bz1),
-                                   busy(be0, be1)))
+for k, what in (("rss", "peak RSS per instance, median"),
+                ("anon", "private memory per inst., median")):
+    print(f % (what, show(z[k]), show(e[k]), show(x[k]),
+               ratio(e[k][0], z[k][0]) + " (erl/zvm)" if z[k] and e[k] else "-"))
+print(f % ("machine busy during the phases", "%.0f%%" % z["busy"], "%.0f%%" % e["busy"],
+           "%.0f%%" % x["busy"], ""))
+print("zvm's own share of a cold cycle (zvm p50 - C fixture p50): %.2f ms" % (z["p50"] - x["p50"]))
 speed = e["p50"] / z["p50"] if z["p50"] else 0
 print("issue 4's targets: zvm cold p50 <= 2 ms: %s; >= 60x faster than erl: %s; "
       "<= 4 MiB RSS: %s" % (
-          "met" if z["p50"] <= 2 else "not met (%.2f ms)" % z["p50"],
+          "met" if z["p50"] <= 2 else "not met (%.2f ms; the C fixture's p50: %.2f ms)"
+          % (z["p50"], x["p50"]),
           "met (%.1fx)" % speed if speed >= 60 else "not met (%.1fx)" % speed,
           "met" if z["rss"] and z["rss"][0] <= 4 else "not met (peak RSS %.2f MiB, of which "
           "private %.2f)" % (z["rss"][0], z["anon"][0]) if z["rss"] and z["anon"] else "not sampled"))
