@@ -246,8 +246,9 @@ int zplat_wait(uint64_t deadline_ns, struct zplat_event *events, int max)
         uint64_t ms = (deadline_ns - now + 999999) / 1000000;
         timeout_ms = ms > 86400000 ? 86400000 : (int)ms;
     }
-    if (n_watched == 0 && timeout_ms < 0)
-        return 0; /* nothing can ever wake us: let the core decide */
+    /* With nothing watched and no deadline only a signal ends this wait: every process is
+     * waiting for a message that cannot come, and the VM stays idle as erl -noshell does
+     * (it used to return at once here, and the scheduler spun on the CPU for ever). */
     int r = poll(watched, (nfds_t)n_watched, timeout_ms);
     if (r <= 0)
         return 0;

@@ -285,8 +285,9 @@ int zplat_wait(uint64_t deadline_ns, struct zplat_event *events, int max)
     for (int h = 0; h < XG_MAX_HANDLES; h++)
         if (handles[h].vchan && handles[h].interest)
             ports[nports++] = handles[h].vchan->port;
-    if (nports == 0 && deadline_ns == UINT64_MAX)
-        return 0; /* nothing can ever wake us: let the core decide */
+    /* With no port and no deadline the poll below blocks until the domain is destroyed: every
+     * process waits for a message that cannot come (returning at once made the scheduler spin
+     * on the vCPU). */
     for (unsigned i = 0; i < nports; i++)
         if (xg_evtchn_test_and_clear(ports[i]))
             return collect(events, max); /* something came since the check above */

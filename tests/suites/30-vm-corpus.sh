@@ -52,3 +52,23 @@ cat "$out"/*.zvm.out 2>/dev/null | awk '
     $1 == "zvm-coverage:" && $2 == "bif" { bifs[$3] = 1 }
     END { for (o in ops) print "op", o; for (b in bifs) print "bif", b }' | sort > "$out/coverage.txt"
 echo "zvm-coverage over the corpus: $(grep -c '^op ' "$out/coverage.txt") generic opcodes and $(grep -c '^bif ' "$out/coverage.txt") BIFs executed (list: build/tests/erlang/coverage.txt)"
+
+# The idle state blocks: once every process waits for a message that cannot come (here the
+# command returns and only the io servers are left, as under erl -noshell), zvm must sleep in
+# the platform's wait, not spin. CPU used in the second second of its life, from /proc.
+"$zvm" -noshell -s erlang is_atom x > "$out/idle.out" 2>&1 &
+idle_pid=$!
+sleep 1
+t0=$(awk '{print $14 + $15}' "/proc/$idle_pid/stat" 2>/dev/null)
+sleep 1
+t1=$(awk '{print $14 + $15}' "/proc/$idle_pid/stat" 2>/dev/null)
+kill "$idle_pid" 2>/dev/null
+wait "$idle_pid" 2>/dev/null
+hz=$(getconf CLK_TCK)
+if [ -z "$t0" ] || [ -z "$t1" ]; then
+    echo "FAIL: idle-blocks: zvm did not stay up: $(head -c 300 "$out/idle.out")"
+elif [ $((t1 - t0)) -gt $((hz / 10)) ]; then
+    echo "FAIL: idle-blocks: zvm used $((t1 - t0)) of $hz clock ticks in one idle second"
+else
+    echo "PASS: idle-blocks ($((t1 - t0)) clock ticks in one idle second)"
+fi
