@@ -31,12 +31,13 @@ struct textbuf;
 
 /*
  * Makes the snapshot when the platform asks for one (zplat_snapshot_reserve() gives an arena):
- * starts the tables in the arena, loads every module the image has (zplat_code_each), and has
- * the platform save the arena. Modules that fail to load are named on the console's error stream
+ * starts the tables in the arena, loads the modules named after -zvm-snapshot-first in `argv`
+ * and then every other module the image has (zplat_code_each), and has the platform save the
+ * arena. Modules that fail to load are named on the console's error stream
  * and left out (they would fail the same way when called). Returns 1 when the platform asked for
  * no snapshot (boot normally), else the exit status: 0 saved, 2 failed (reason printed).
  */
-int snapshot_make_if_asked(void);
+int snapshot_make_if_asked(int argc, char **argv);
 
 /*
  * Adopts the snapshot the platform mapped, if any: on success the atom, export, module and catch

@@ -112,7 +112,7 @@ int zvm_main(int argc, char **argv)
 {
     zvm_boot_clock_start();
     interp_init();
-    int made = snapshot_make_if_asked();
+    int made = snapshot_make_if_asked(argc, argv);
     if (made != 1)
         return made;
     if (!snapshot_adopt_if_present()) {

@@ -44,11 +44,19 @@ $(ZVM_IMAGE)/.built: $(ZERG_WEB_BEAMS) $(ZERG_WEB_APP) $(ZVM_IMAGE_VM_BEAMS) \
 # The image's snapshot (vm/snapshot.h): every module of the image loaded once by the zvm-static
 # that will run it, saved as zvm.snap; remade whenever that binary or the image changes, since
 # a snapshot is valid only for the binary that made it. Instances start from it
-# (-zvm-snapshot zvm.snap in configs/local.json).
+# (-zvm-snapshot zvm.snap in configs/local.json). The modules an instance uses come first, so
+# that the pages it touches lie together: a training run (guest/apps/zvm_train.py: one
+# GET /json through the guest contract, as configs/local.json runs zerg_web) lists them.
 ZVM_SNAPSHOT   := $(ZVM_IMAGE)/zvm.snap
-$(ZVM_SNAPSHOT): $(ZVM_IMAGE)/.built $(BUILD)/bin/zvm-static
+ZVM_HOT        := $(BUILD)/zvm-hot-modules.txt
+$(ZVM_HOT): $(ZVM_IMAGE)/.built $(BUILD)/bin/zvm-static guest/apps/zvm_train.py
+	$(PYTHON) guest/apps/zvm_train.py $(ZVM_IMAGE) $(abspath $(BUILD))/bin/zvm-static /json \
+	    zerg_web main > $@.tmp
+	mv $@.tmp $@
+$(ZVM_SNAPSHOT): $(ZVM_HOT)
 	cd $(ZVM_IMAGE) && $(abspath $(BUILD))/bin/zvm-static -zvm-ebin vm/ebin -zvm-otp lib \
-	    -zvm-make-snapshot zvm.snap 2>$(abspath $(BUILD))/zvm-snapshot.log || \
+	    -zvm-make-snapshot zvm.snap -zvm-snapshot-first $$(cat $(abspath $(ZVM_HOT))) \
+	    2>$(abspath $(BUILD))/zvm-snapshot.log || \
 	    { cat $(abspath $(BUILD))/zvm-snapshot.log >&2; exit 1; }
 	@tail -n 1 $(BUILD)/zvm-snapshot.log
 
