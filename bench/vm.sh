@@ -1,7 +1,10 @@
 #!/bin/bash
 # bench/vm.sh: zvm against stock erl on the same CPU-bound kernels (bench/vm_bench.erl), in one
 # run, as ratios; plus zvm's boot time to the first instruction of the application and both VMs'
-# whole start-run-halt time. Run by `make bench-vm` (after `make all`).
+# whole start-run-halt time; and one zerg_web instance by itself (no zerg, no sandbox: bench/
+# instance_start.c), started from the image's snapshot, from .beam files, and the C fixture
+# guest in its place, with the cost of a page fault on this machine. Run by `make bench-vm`
+# (after `make all`).
 #   VM_BENCH_REPEAT=3   runs per VM (the best time of each kernel is kept)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,3 +54,24 @@ ew=$(for _ in 1 2 3; do wall erl -noshell -pa "$out" -run erlang halt; done | so
 printf 'zvm boot to first application instruction: %d us\n' $((boot_ns / 1000))
 printf 'start-run-halt wall time: zvm %d us, erl %d us (erl/zvm %.1f)\n' "$zw" "$ew" \
     "$(awk -v a="$ew" -v b="$zw" 'BEGIN { print a / b }')"
+
+# One zerg_web instance by itself, 100 runs each: exec to "ready" and to exit after the answer.
+starts="$root/build/bin/zvm-start-bench"
+image="$root/build/images/zvm"
+[ -x "$starts" ] && [ -e "$image/zvm.snap" ] || { echo "bench/vm.sh: run make all first" >&2; exit 1; }
+zs=(-zvm-ebin vm/ebin -zvm-otp lib)
+snap=$("$starts" 100 "$image" /json "$root/build/bin/zvm-static" "${zs[@]}" -zvm-snapshot zvm.snap \
+    -noshell -run zerg_web main)
+files=$("$starts" 100 "$image" /json "$root/build/bin/zvm-static" "${zs[@]}" -noshell -run zerg_web main)
+fixture=$("$starts" 100 "$image" /json "$root/build/bin/zerg-fixture-guest")
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+echo "one zerg_web instance by itself (GET /json, exec to exit after the answer, p50 of 100, no sandbox):"
+for row in "zvm, snapshot:$snap" "zvm, .beam files:$files" "C fixture guest:$fixture"; do
+    v=${row#*:}
+    printf '  %-18s %6s ms to ready, %6s ms to exit; CPU per run %s ms user, %s ms system\n' \
+        "${row%%:*}" "$(field ready_p50_ms "$v")" "$(field exit_p50_ms "$v")" \
+        "$(field user_ms "$v")" "$(field sys_ms "$v")"
+done
+printf 'one page fault on fresh memory on this machine: %s us\n' \
+    "$(field fault_us "$("$starts" --fault-probe)")"
+
