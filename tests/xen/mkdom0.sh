@@ -7,7 +7,8 @@
 # libxl-save-helper, the xenstore-* commands), the shared libraries `ldd` names for them and for
 # our own programs plus ld.so and libgcc_s.so.1 (glibc dlopens it when a thread exits; without it
 # xl aborts at exit), and the Xen kernel modules, loaded by path at boot (dpkg -x leaves no
-# modules.dep). Each FILE is copied to /zerg/ in the image; tests/xen/dom0-init.sh becomes /init.
+# modules.dep). With LIBVIRT_ROOT set (the bench), libvirtd, its libxl driver and virsh too.
+# Each FILE is copied to /zerg/ in the image; tests/xen/dom0-init.sh becomes /init.
 # Our dynamically linked programs among FILE get their libraries resolved the same way.
 set -euo pipefail
 pkgroot=${1:?usage: mkdom0.sh PKGROOT OUT.cpio.gz FILE...}
@@ -51,6 +52,29 @@ for tool in "$pkgroot"/usr/bin/xenstore*; do
     [ -L "$tool" ] || elfs+=("$tool")
 done
 
+# libvirt, for the bench's libvirt column (LIBVIRT_ROOT: tests/xen/fetch-libvirt.sh's unpacked
+# packages): libvirtd with only its libxl driver (it loads what it finds), virsh, the CPU model
+# map (the libxl driver names the host CPU from it at start and refuses to start without one),
+# and a passwd/group with root (libvirtd looks its user up).
+libvirt_root=${LIBVIRT_ROOT:-}
+if [ -n "$libvirt_root" ]; then
+    lvlib=usr/lib/x86_64-linux-gnu
+    lvdrv=$lvlib/libvirt/connection-driver/libvirt_driver_libxl.so
+    for f in usr/sbin/libvirtd usr/bin/virsh "$lvdrv" usr/share/libvirt/cpu_map/index.xml \
+        etc/libvirt/libvirt.conf; do
+        [ -f "$libvirt_root/$f" ] || die "$f is missing from $libvirt_root (fetch-libvirt.sh run?)"
+    done
+    mkdir -p "$stage/$(dirname "$lvdrv")" "$stage/usr/share/libvirt" "$stage/etc/libvirt"
+    cp "$libvirt_root/usr/sbin/libvirtd" "$stage/usr/sbin/"
+    cp "$libvirt_root/usr/bin/virsh" "$stage/usr/bin/"
+    cp "$libvirt_root/$lvdrv" "$stage/$lvdrv"
+    cp -r "$libvirt_root/usr/share/libvirt/cpu_map" "$stage/usr/share/libvirt/"
+    cp "$libvirt_root/etc/libvirt/libvirt.conf" "$stage/etc/libvirt/"
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd"
+    echo 'root:x:0:' >"$stage/etc/group"
+    elfs+=("$libvirt_root/usr/sbin/libvirtd" "$libvirt_root/usr/bin/virsh" "$libvirt_root/$lvdrv")
+fi
+
 # Our programs and data.
 for f in "$@"; do
     [ -f "$f" ] || die "$f does not exist (built?)"
@@ -66,6 +90,7 @@ chmod 755 "$stage/init"
 # Shared libraries: resolved against the unpacked Xen libraries first, then the build machine's
 # (Debian 12 both), copied under their soname.
 libpath="$pkgroot/usr/lib/x86_64-linux-gnu:$pkgroot/lib/x86_64-linux-gnu"
+[ -z "$libvirt_root" ] || libpath+=":$libvirt_root/usr/lib/x86_64-linux-gnu"
 libs=$(for e in "${elfs[@]}"; do
     LD_LIBRARY_PATH=$libpath ldd "$e" || die "ldd failed on $e"
 done)

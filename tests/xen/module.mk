@@ -25,8 +25,11 @@ XEN_HARNESS_FILES += $(XEN_DOM0_PROGS) tests/xen/testguest.cfg
 # `zerg serve` with the xen backend, in dom0 (tests/xen/zerg-serve.dom0-test.sh).
 XEN_HARNESS_FILES += $(BIN)/zerg tests/xen/zerg-xen.json tests/xen/zerg-serve.dom0-test.sh
 
+# The bench's libvirt column (virsh cycles; libvirtd itself comes from tests/xen/fetch-libvirt.sh).
+XEN_BENCH_FILES := tests/xen/libvirt-bench.dom0-test.sh
+
 .PHONY: test-xen bench-xen
 test-xen: $(XEN_HARNESS_FILES) | deps-check
 	@bash tests/xen/harness.sh test $(XEN_HARNESS_FILES)
-bench-xen: $(XEN_HARNESS_FILES) | deps-check
-	@bash tests/xen/harness.sh bench $(XEN_HARNESS_FILES)
+bench-xen: $(XEN_HARNESS_FILES) $(XEN_BENCH_FILES) | deps-check
+	@bash tests/xen/harness.sh bench $(XEN_HARNESS_FILES) $(XEN_BENCH_FILES)
