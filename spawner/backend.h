@@ -119,8 +119,15 @@ void zs_backend_count_error(struct zs_instance *inst, enum zerg_error_kind kind,
 
 enum zs_spare_state { ZS_SPARE_PREPARING, ZS_SPARE_READY, ZS_SPARE_DYING, ZS_SPARE_NSTATES };
 const char *zs_spare_state_name(enum zs_spare_state s);
-/* Why a spare was lost before any instance took it (zerg_pool_failures_total{kind}). */
-enum zs_spare_failure { ZS_SPARE_CREATE_FAILED, ZS_SPARE_DIED, ZS_SPARE_NFAILURES };
+/* Why a spare was lost (zerg_pool_failures_total{kind}): before any instance took it (could not
+ * be made, died), or as one took it and before it was ready (TAKE_FAILED: the backend gave that
+ * instance a cold creation instead). */
+enum zs_spare_failure {
+    ZS_SPARE_CREATE_FAILED,
+    ZS_SPARE_DIED,
+    ZS_SPARE_TAKE_FAILED,
+    ZS_SPARE_NFAILURES
+};
 
 /* A key (> 0, unique within the daemon's life) for a new spare, counted as preparing from now;
  * 0 when none may be made now (live + spares at limits.max_instances, or draining). */

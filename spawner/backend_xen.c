@@ -150,7 +150,9 @@ struct zs_backend {
 };
 
 /* Where an instance's domain came from (the event=xen_domain line and /instances say it). */
-enum xen_origin { ORIGIN_COLD, ORIGIN_HIT, ORIGIN_ADOPTED };
+/* FALLBACK: the instance took a spare that failed before it was ready, and got this cold domain
+ * instead (fall_back). */
+enum xen_origin { ORIGIN_COLD, ORIGIN_HIT, ORIGIN_ADOPTED, ORIGIN_FALLBACK };
 
 struct xen_instance {
     struct zs_backend *be;
@@ -191,6 +193,9 @@ struct xen_instance {
     bool armed;        /* death watch set (and unpaused in running mode): ready to take */
     bool holds_refill; /* taken, not yet ended: counted in be->takes_waiting */
     uint64_t t_take;   /* create() took it */
+    bool told_ready;   /* zs_backend_ready was called: too late for a fallback */
+    bool recreate;     /* the failed spare's domain is being destroyed; then a cold one */
+    bool fell_back;    /* this instance has had its one fallback */
 };
 
 static void instance_free(struct xen_instance *xi);
@@ -198,6 +203,7 @@ static void pump(struct xen_instance *xi);
 static void start_destroy(struct xen_instance *xi);
 static void pool_fill(struct zs_backend *be);
 static void spare_lost(struct xen_instance *xi, enum zs_spare_failure why, const char *detail);
+static bool fall_back(struct xen_instance *xi, const char *detail);
 
 #define SLOW_MS 50 /* a step on the daemon's loop longer than this is logged (event=xen_slow) */
 
@@ -517,10 +523,14 @@ static void main_event(struct zs_backend *be, struct xen_msg *m)
             int reason = m->reason;
             char detail[48];
             snprintf(detail, sizeof detail, "shutdown %s", shutdown_reason_text(reason));
+            if (fall_back(xi, detail))
+                return; /* pool_fill runs once its domain is gone */
             xi->exited = true;
             zs_backend_exited(xi->inst, reason == LIBXL_SHUTDOWN_REASON_POWEROFF,
                               ZERG_ERR_BOOT_EXIT, detail);
         } else if (m->type == LIBXL_EVENT_TYPE_DOMAIN_DEATH) {
+            if (fall_back(xi, "domain died"))
+                return;
             xi->exited = true;
             zs_backend_exited(xi->inst, 0, ZERG_ERR_BOOT_EXIT, "domain died");
         }
@@ -573,6 +583,7 @@ static void main_ready(struct zs_backend *be, struct xen_msg *m)
     }
     xi->vchan = m->vchan;
     if (m->rc == 0) {
+        xi->told_ready = true;
         zs_backend_ready(xi->inst);
     } else {
         xi->exited = true;
@@ -701,15 +712,15 @@ static void main_unpaused(struct zs_backend *be, struct xen_msg *m)
     (void)be;
     struct xen_instance *xi = m->xi;
     xi->in_lx = false;
+    const char *why = m->rc == 1   ? "readiness watch failed"
+                      : m->rc == 2 ? "death watch failed"
+                      : m->rc == 4 ? "writing the parameters failed"
+                                   : "unpause failed";
     if (xi->destroy_wanted) {
         start_destroy(xi);
-    } else if (m->rc != 0) {
+    } else if (m->rc != 0 && !fall_back(xi, why)) {
         xi->exited = true;
-        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED,
-                          m->rc == 1   ? "readiness watch failed"
-                          : m->rc == 2 ? "death watch failed"
-                          : m->rc == 4 ? "writing the parameters failed"
-                                       : "unpause failed");
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, why);
     }
 }
 
@@ -790,6 +801,37 @@ static void spare_lost(struct xen_instance *xi, enum zs_spare_failure why, const
         start_destroy(xi); /* may release xi at once */
 }
 
+/*
+ * main: a taken spare failed before its instance was ready (it died or crashed as the request
+ * took it, or its assignment failed): instead of a 502 for that request, its domain is
+ * destroyed and, once gone, the instance gets a cold domain (recreate_cold, from release()).
+ * Once per instance, and not once the spawner has ended the instance or the daemon is stopping.
+ * Counted (zerg_pool_failures_total{kind="take_failed"}), logged, and backed off like a spare
+ * lost in the pool. false: no fallback, the caller fails the instance as before.
+ */
+static bool fall_back(struct xen_instance *xi, const char *detail)
+{
+    struct zs_backend *be = xi->be;
+    if (!xi->inst || !xi->spare_key || xi->fell_back || xi->told_ready || xi->exited ||
+        xi->destroying || xi->destroy_wanted || be->draining)
+        return false;
+    zlog_msg(ZLOG_WARN, "xen",
+             "prepared domain %s (domid %u) failed as instance %" PRIu64
+             " took it: %s; a cold domain instead",
+             xi->name, xi->created ? xi->domid : 0, xi->id, detail);
+    zs_backend_spare_failed(be->sp, ZS_SPARE_TAKE_FAILED);
+    be->loss_streak++;
+    be->fill_not_before = zclock_now_ns() + backoff_ms(be->loss_streak) * 1000000u;
+    xi->fell_back = true;
+    xi->recreate = true;
+    xi->exited = true; /* the dead domain's events and readiness are no longer the instance's */
+    if (xi->in_lx)
+        xi->destroy_wanted = true; /* the step's answer starts the destroy */
+    else
+        start_destroy(xi);
+    return true;
+}
+
 /* lx: a taken spare's parameters, in one transaction (retried when xenstored reports a
  * conflict), so that the guest sees all of them together with data/zerg/instance. */
 static int write_params(struct zs_backend *be, struct xen_instance *xi)
@@ -860,7 +902,7 @@ static void main_armed(struct zs_backend *be, struct xen_msg *m)
         const char *why = m->rc == 2 ? "death watch failed" : "unpause failed";
         if (!xi->inst) {
             spare_lost(xi, ZS_SPARE_CREATE_FAILED, why);
-        } else {
+        } else if (!fall_back(xi, why)) {
             xi->exited = true;
             zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, why);
         }
@@ -900,12 +942,14 @@ static void main_created(struct zs_backend *be, struct xen_msg *m)
             spare_lost(xi, ZS_SPARE_CREATE_FAILED, detail); /* released at once */
             return;
         }
+        snprintf(detail, sizeof detail, "libxl_domain_create_new: error %d", rc);
+        if (!xi->destroy_wanted && fall_back(xi, detail))
+            return; /* an adopted spare whose creation failed */
         xi->exited = true;
         if (xi->destroy_wanted || !xi->inst) {
             start_destroy(xi); /* ended already (the spawner, a drain): just release */
             return;
         }
-        snprintf(detail, sizeof detail, "libxl_domain_create_new: error %d", rc);
         zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, detail); /* -> destroy() */
         return;
     }
@@ -1243,7 +1287,35 @@ static const char *origin_text(const struct xen_instance *xi)
 {
     if (!xi->inst)
         return "spare"; /* never taken */
-    return xi->origin == ORIGIN_HIT ? "hit" : xi->origin == ORIGIN_ADOPTED ? "adopted" : "cold";
+    if (xi->recreate)
+        return "take_failed"; /* the spare's domain, before the instance's cold one */
+    static const char *const names[] = {[ORIGIN_COLD] = "cold",
+                                        [ORIGIN_HIT] = "hit",
+                                        [ORIGIN_ADOPTED] = "adopted",
+                                        [ORIGIN_FALLBACK] = "fallback"};
+    return names[xi->origin];
+}
+
+/* main: the failed spare's domain is gone (fall_back): xi becomes a cold creation for the same
+ * instance, with what the take gave it (id, peer, prefix). */
+static void recreate_cold(struct xen_instance *xi)
+{
+    struct zs_backend *be = xi->be;
+    libxl_domain_config_dispose(&xi->dcfg);
+    xi->recreate = false;
+    xi->spare_key = 0;
+    xi->origin = ORIGIN_FALLBACK;
+    xi->armed = xi->created = xi->destroying = xi->destroy_wanted = xi->exited = false;
+    xi->domid = 0;
+    xi->t_create = xi->t_created = xi->t_unpaused = xi->t_destroy = xi->t_destroyed = 0;
+    snprintf(xi->name, sizeof xi->name, "zerg-%s-%" PRIu64, be->cfg->daemon.id, xi->id);
+    if (build_config(xi) < 0) {
+        xi->exited = true; /* nothing in Xen: the spawner's destroy() releases at once */
+        zs_backend_exited(xi->inst, 0, ZERG_ERR_SPAWN_FAILED, "out of memory (fallback domain)");
+        return;
+    }
+    xi->in_lx = true;
+    post_step(&be->to_lx, xi, lx_create, 0);
 }
 
 /* The last step of every domain: its timing line, then the spawner is told, and the pool filled
@@ -1273,6 +1345,11 @@ static void release(struct xen_instance *xi)
     if (xi->holds_refill) {
         xi->holds_refill = false;
         be->takes_waiting--;
+    }
+    if (xi->recreate) {
+        recreate_cold(xi);
+        pool_fill(be);
+        return;
     }
     uint64_t key = xi->spare_key;
     enum zs_spare_state state = xi->spare_state;
@@ -1421,6 +1498,7 @@ static void xen_destroy(struct zs_backend *be, struct zs_instance *inst, void *p
     (void)be;
     (void)inst;
     struct xen_instance *xi = priv;
+    xi->recreate = false; /* the spawner is done with the instance: no fallback domain now */
     if (xi->in_lx) {
         /* The step's answer decides: destroy what lx made as soon as it reports. */
         xi->destroy_wanted = true;

@@ -29,6 +29,7 @@ static void gauge(struct evbuffer *out, const char *name, const char *help, uint
 static const char *const spare_failure_labels[ZS_SPARE_NFAILURES] = {
     [ZS_SPARE_CREATE_FAILED] = "create_failed",
     [ZS_SPARE_DIED] = "died",
+    [ZS_SPARE_TAKE_FAILED] = "take_failed",
 };
 
 void zs_metrics_write(const struct zs_metrics *m, struct evbuffer *out, uint64_t live,
@@ -73,7 +74,8 @@ void zs_metrics_write(const struct zs_metrics *m, struct evbuffer *out, uint64_t
     counter(out, "zerg_pool_misses_total",
             "Requests of a pooled backend that found no prepared domain ready.", m->pool_misses);
     evbuffer_add_printf(out, "# HELP zerg_pool_failures_total Prepared domains lost before a "
-                             "request took them (each is replaced).\n"
+                             "request took them (each is replaced), or as one took them "
+                             "(take_failed: that request got a cold domain instead).\n"
                              "# TYPE zerg_pool_failures_total counter\n");
     for (int k = 0; k < ZS_SPARE_NFAILURES; k++)
         evbuffer_add_printf(out, "zerg_pool_failures_total{kind=\"%s\"} %llu\n",

@@ -22,7 +22,7 @@ struct zs_metrics {
     uint64_t exits_clean, exits_crash;
     uint64_t pool_hits;   /* requests given a ready spare (a prepared domain) */
     uint64_t pool_misses; /* requests of a pooled backend that found none ready */
-    uint64_t pool_failures[ZS_SPARE_NFAILURES]; /* spares lost before any request took them */
+    uint64_t pool_failures[ZS_SPARE_NFAILURES]; /* spares lost, by zs_spare_failure */
     struct histogram boot;                      /* booting -> ready */
     struct histogram cycle;                     /* requested -> reaped */
     struct histogram queue_wait;                /* requested -> booting, for those that waited */

@@ -5,7 +5,8 @@
 # tools are fetched at (tests/xen/fetch.sh).
 XEN_DOM0_DIR   := $(BUILD)/xen-dom0
 XEN_DOM0_PROGS := $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle $(XEN_DOM0_DIR)/zerg-xen-now \
-                  $(XEN_DOM0_DIR)/zerg-xen-vchan-get $(XEN_DOM0_DIR)/zerg-xen-http-get
+                  $(XEN_DOM0_DIR)/zerg-xen-vchan-get $(XEN_DOM0_DIR)/zerg-xen-http-get \
+                  $(XEN_DOM0_DIR)/zerg-xen-crash
 
 $(XEN_DOM0_DIR)/zerg-xen-libxl-cycle: tests/xen/libxl_cycle.c | deps-check
 	@mkdir -p $(@D)
@@ -16,6 +17,9 @@ $(XEN_DOM0_DIR)/zerg-xen-vchan-get: tests/xen/vchan_get.c | deps-check
 $(XEN_DOM0_DIR)/zerg-xen-http-get: tests/xen/http_get.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(REL_FLAGS) -o $@ $<
+$(XEN_DOM0_DIR)/zerg-xen-crash: tests/xen/domain_crash.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(REL_FLAGS) -o $@ $< $(call pkglibs,xencontrol)
 $(XEN_DOM0_DIR)/zerg-xen-now: tests/xen/dom0_now.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(REL_FLAGS) -o $@ $<

@@ -30,6 +30,13 @@
 #   zerg-pool-replace     a prepared domain destroyed from outside (xl destroy) is counted
 #                         (zerg_pool_failures_total{kind="died"}) and replaced, and the pool
 #                         still serves
+#   zerg-pool-take-race   a prepared domain that dies as a request takes it: the request falls
+#                         back to a cold domain (200), counted in
+#                         zerg_pool_failures_total{kind="take_failed"} and logged. Made
+#                         deterministic by stopping xenstored (SIGSTOP): the daemon takes a ready
+#                         domain (zerg_pool_hits_total + 1; taking needs no xenstore) and cannot
+#                         learn of a death (libxl's death watch is a xenstore watch); both prepared
+#                         domains are crashed by hypercall (zerg-xen-crash); xenstored continues.
 #   zerg-pool-stop        SIGTERM: exit 0, and only Domain-0 is left (the prepared domains are
 #                         destroyed at the drain)
 #   zerg-pool-orphans     after kill -9 with prepared domains alive, a restarted daemon (no
@@ -407,6 +414,50 @@ bad_memory() {
     stop_zerg
 }
 
+# take_race CASE_PREFIX: the zerg-pool-take-race case (see the header) on the running daemon,
+# whose pool holds $pool_n ready domains.
+take_race() {
+    tc=$1-take-race
+    if ! wait_for "pool_ready_is $pool_n" 3000; then
+        echo "FAIL: $tc: the pool did not fill again within 30 s"
+        return
+    fi
+    spares=$(pool_domains | tr '\n' ' ')
+    hits0=$(metric zerg_pool_hits_total)
+    fails0=$(metric 'zerg_pool_failures_total{kind="take_failed"}')
+    xspid=$(cat /run/xenstored.pid)
+    log_at=$(($(wc -l </tmp/zerg.log) + 1))
+    kill -STOP "$xspid"
+    /zerg/zerg-xen-http-get 8080 / 30000 >/tmp/ztr 2>&1 &
+    trc=$!
+    took=no
+    wait_for '[ "$(metric zerg_pool_hits_total)" = $((hits0 + 1)) ]' 500 && took=yes
+    /zerg/zerg-xen-crash $spares 2>/tmp/ztr-crash
+    crashed=$?
+    kill -CONT "$xspid"
+    wait $trc
+    fails1=$(metric 'zerg_pool_failures_total{kind="take_failed"}')
+    if [ $took = no ]; then
+        echo "FAIL: $tc: the request did not take a prepared domain while xenstored was stopped" \
+            "(zerg_pool_hits_total $(metric zerg_pool_hits_total), was $hits0)"
+    elif [ $crashed != 0 ]; then
+        echo "FAIL: $tc: zerg-xen-crash $spares: $(cat /tmp/ztr-crash)"
+    elif ! head -n 1 /tmp/ztr | grep -q '^HTTP/1.1 200 '; then
+        echo "FAIL: $tc: the request whose prepared domain died got: $(head -n 1 /tmp/ztr | tr -d '\r')" \
+            "(no fallback to a cold domain?)"
+        tail -n +"$log_at" /tmp/zerg.log | grep -v 'event=http' | tail -n 20 | sed 's/^/zerg.log: /'
+    elif [ "$fails1" != $((${fails0:-0} + 1)) ]; then
+        echo "FAIL: $tc: zerg_pool_failures_total{kind=\"take_failed\"} is '$fails1', was '$fails0'"
+    elif ! tail -n +"$log_at" /tmp/zerg.log | grep -q 'a cold domain instead'; then
+        echo "FAIL: $tc: the daemon did not log the fallback"
+    elif ! wait_for "tail -n +$log_at /tmp/zerg.log | grep -q ' event=xen_domain .* pool=fallback '" 1000
+    then
+        echo "FAIL: $tc: no event=xen_domain line with pool=fallback within 10 s"
+    else
+        echo "PASS: $tc"
+    fi
+}
+
 # pool_tests MODE: the prepared pool (see the header) with xen.pool_mode MODE. Between
 # connections it waits until the pool is full again, so that each connection measures a hit:
 # the client's latency, and the cycle from the request to the reaping of the domain that served
@@ -506,6 +557,7 @@ pool_tests() {
     else
         echo "PASS: $pc-replace"
     fi
+    take_race "$pc"
     stop_zerg
     if [ "$zstatus" != 0 ]; then
         echo "FAIL: $pc-stop: exit status $zstatus: $(tail -n 2 /tmp/zerg.log | tr '\n' ' ')"
