@@ -255,7 +255,8 @@ zerg_serve_tests() {
     while [ $i -le "$cycles" ]; do
         t0=$(now)
         if ! /zerg/zerg-xen-http-get 8080 / 15000 >/tmp/zhead-$i 2>/tmp/zerr-$i; then
-            echo "FAIL: zerg-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zerr-$i | cut -c1-160)"
+            echo "FAIL: zerg-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zerr-$i | cut -c1-160);" \
+                "received $(wc -c </tmp/zhead-$i) bytes: $(head -n 1 /tmp/zhead-$i | tr -d '\r')"
             # The daemon's and the guest's own account of the first failure, for the serial
             # log (a fresh daemon: instance id i is connection i).
             if [ -z "${dumped:-}" ]; then
@@ -534,7 +535,8 @@ pool_tests() {
         fi
         t0=$(now)
         if ! /zerg/zerg-xen-http-get 8080 / 15000 >/tmp/zphead-$i 2>/tmp/zperr-$i; then
-            echo "FAIL: $pc-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zperr-$i | cut -c1-160)"
+            echo "FAIL: $pc-serve-$i: request failed: $(tr '\r\n' '  ' </tmp/zperr-$i | cut -c1-160);" \
+                "received $(wc -c </tmp/zphead-$i) bytes: $(head -n 1 /tmp/zphead-$i | tr -d '\r')"
             i=$((i + 1))
             continue
         fi
