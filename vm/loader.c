@@ -1332,19 +1332,35 @@ static int check_exports(struct ld *ld)
     uint32_t n = be32(c.data);
     if ((uint64_t)n * 12 > c.size - 4)
         return fail(ld, "export chunk shorter than its %u entries", n), -1;
-    term_t list = NIL;
-    for (uint32_t i = n; i > 0; i--) {
-        const uint8_t *e = c.data + 4 + 12 * (i - 1);
+    /* module_info(exports) lists them in code order, as erl does for a freshly loaded module
+     * (its export table takes them in the order the code defines them); the chunk's own order
+     * is not that one. The corpus runner runs a module's cases in this order, on both VMs. */
+    uint32_t *order = rt_alloc(sizeof *order * (n ? n : 1));
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = c.data + 4 + 12 * i;
         uint32_t f = be32(e), a = be32(e + 4), label = be32(e + 8);
         if (f == 0 || f > ld->n_atoms || a > 255 || label == 0 || label >= ld->n_labels ||
-            !ld->label_at[label])
-            return fail(ld, "export %u is malformed", i - 1), -1;
+            !ld->label_at[label]) {
+            rt_free(order);
+            return fail(ld, "export %u is malformed", i), -1;
+        }
+        uint32_t k = i; /* insertion sort by code position: a module has few exports */
+        while (k > 0 && ld->label_at[be32(c.data + 4 + 12 * order[k - 1] + 8)] > ld->label_at[label]) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    term_t list = NIL;
+    for (uint32_t i = n; i > 0; i--) {
+        const uint8_t *e = c.data + 4 + 12 * order[i - 1];
         term_t *el;
         term_t fa = build_tuple(&ld->mod->lits.builder, 2, &el);
-        el[0] = ld->atom_tab[f];
-        el[1] = make_small(a);
+        el[0] = ld->atom_tab[be32(e)];
+        el[1] = make_small(be32(e + 4));
         list = build_cons(&ld->mod->lits.builder, fa, list);
     }
+    rt_free(order);
     ld->mod->exports_list = list;
     return 0;
 }
