@@ -1345,7 +1345,8 @@ static int check_exports(struct ld *ld)
             return fail(ld, "export %u is malformed", i), -1;
         }
         uint32_t k = i; /* insertion sort by code position: a module has few exports */
-        while (k > 0 && ld->label_at[be32(c.data + 4 + 12 * order[k - 1] + 8)] > ld->label_at[label]) {
+        while (k > 0 &&
+               ld->label_at[be32(c.data + 4 + 12 * order[k - 1] + 8)] > ld->label_at[label]) {
             order[k] = order[k - 1];
             k--;
         }
