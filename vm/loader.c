@@ -217,7 +217,7 @@ static int read_value(struct ld *ld, uint8_t b, bool is_signed, uint64_t *v, ter
     /* Two's complement big-endian -> sign and magnitude digits. */
     bool neg = (s[0] & 0x80) != 0;
     size_t nd = (size_t)(n + 7) / 8;
-    uint64_t *d = rt_zalloc(nd * 8);
+    uint64_t *d = rt_scratch_zalloc(nd * 8);
     for (uint64_t i = 0; i < n; i++) {
         uint8_t byte = s[n - 1 - i];
         d[i / 8] |= (uint64_t)byte << (8 * (i % 8));
@@ -232,7 +232,7 @@ static int read_value(struct ld *ld, uint8_t b, bool is_signed, uint64_t *v, ter
         }
     }
     *big = build_bignum(&ld->mod->lits.builder, d, nd, neg);
-    rt_free(d);
+    rt_scratch_free(d);
     return 0;
 }
 
@@ -255,7 +255,7 @@ static int push_list_item(struct ld *ld, const struct operand *op)
 {
     if (ld->n_list == ld->cap_list) {
         ld->cap_list = ld->cap_list ? ld->cap_list * 2 : 64;
-        ld->list = rt_realloc(ld->list, sizeof *ld->list * ld->cap_list);
+        ld->list = rt_scratch_realloc(ld->list, sizeof *ld->list * ld->cap_list);
     }
     ld->list[ld->n_list++] = *op;
     return 0;
@@ -414,7 +414,7 @@ static void emit(struct ld *ld, uintptr_t w)
 {
     if (ld->n_code == ld->cap_code) {
         ld->cap_code = ld->cap_code ? ld->cap_code * 2 : 1024;
-        ld->code = rt_realloc(ld->code, sizeof *ld->code * ld->cap_code);
+        ld->code = rt_scratch_realloc(ld->code, sizeof *ld->code * ld->cap_code);
     }
     ld->code[ld->n_code++] = w;
 }
@@ -427,7 +427,7 @@ static void emit_label(struct ld *ld, uint64_t label)
     }
     if (ld->n_patches == ld->cap_patches) {
         ld->cap_patches = ld->cap_patches ? ld->cap_patches * 2 : 256;
-        ld->patches = rt_realloc(ld->patches, sizeof *ld->patches * ld->cap_patches);
+        ld->patches = rt_scratch_realloc(ld->patches, sizeof *ld->patches * ld->cap_patches);
     }
     ld->patches[ld->n_patches].code_at = ld->n_code;
     ld->patches[ld->n_patches].label = (uint32_t)label;
@@ -742,8 +742,9 @@ static int add_catch(struct ld *ld, uint64_t label, uint32_t *id)
         return fail(ld, "try/catch without a label"), -1;
     if (ld->n_catches == ld->cap_catches) {
         ld->cap_catches = ld->cap_catches ? ld->cap_catches * 2 : 64;
-        ld->catch_ids = rt_realloc(ld->catch_ids, sizeof *ld->catch_ids * ld->cap_catches);
-        ld->catch_labels = rt_realloc(ld->catch_labels, sizeof *ld->catch_labels * ld->cap_catches);
+        ld->catch_ids = rt_scratch_realloc(ld->catch_ids, sizeof *ld->catch_ids * ld->cap_catches);
+        ld->catch_labels =
+            rt_scratch_realloc(ld->catch_labels, sizeof *ld->catch_labels * ld->cap_catches);
     }
     *id = catch_table_add(NULL);
     ld->catch_ids[ld->n_catches] = *id;
@@ -989,7 +990,7 @@ static int read_atoms(struct ld *ld)
     uint64_t n = compact ? (uint64_t)(-(int64_t)count) : (uint64_t)count;
     if (n > c.size)
         return fail(ld, "atom count %lu larger than the atom chunk", (unsigned long)n), -1;
-    ld->atom_tab = rt_zalloc(sizeof(term_t) * (n + 1));
+    ld->atom_tab = rt_scratch_zalloc(sizeof(term_t) * (n + 1));
     ld->n_atoms = (uint32_t)n;
     ld->p = c.data + 4;
     ld->end = c.data + c.size;
@@ -1033,7 +1034,7 @@ static int read_imports(struct ld *ld)
     uint32_t n = be32(c.data);
     if ((uint64_t)n * 12 > c.size - 4)
         return fail(ld, "import chunk shorter than its %u entries", n), -1;
-    ld->imports = rt_alloc(sizeof *ld->imports * (n ? n : 1));
+    ld->imports = rt_scratch_alloc(sizeof *ld->imports * (n ? n : 1));
     ld->n_imports = n;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *e = c.data + 4 + 12 * i;
@@ -1062,9 +1063,9 @@ static int read_literals(struct ld *ld)
         /* zlib cannot expand more than ~1032:1; refuse sizes this chunk cannot produce. */
         if ((uint64_t)raw_size > (uint64_t)size * 1032 + 64)
             return fail(ld, "literal chunk claims an impossible size"), -1;
-        buf = rt_alloc(raw_size);
+        buf = rt_scratch_alloc(raw_size);
         if (zvm_inflate(raw, size, buf, raw_size) != 0) {
-            rt_free(buf);
+            rt_scratch_free(buf);
             return fail(ld, "literal chunk: bad compressed data"), -1;
         }
         raw = buf;
@@ -1080,7 +1081,7 @@ static int read_literals(struct ld *ld)
         fail(ld, "literal count %u larger than the literal table", n);
         goto out;
     }
-    ld->literals = rt_alloc(sizeof(term_t) * (n ? n : 1));
+    ld->literals = rt_scratch_alloc(sizeof(term_t) * (n ? n : 1));
     ld->n_literals = n;
     size_t at = 4;
     for (uint32_t i = 0; i < n; i++) {
@@ -1109,7 +1110,7 @@ static int read_literals(struct ld *ld)
     }
     rc = 0;
 out:
-    rt_free(buf);
+    rt_scratch_free(buf);
     return rc;
 }
 
@@ -1157,8 +1158,8 @@ static int read_lines(struct ld *ld)
         return fail(ld, "line chunk version %u is not supported", version), -1;
     if (n_items > c.size || n_names > c.size)
         return fail(ld, "line chunk counts larger than the chunk"), -1;
-    ld->line_items = rt_zalloc(sizeof(uint32_t) * (n_items + 1));
-    ld->line_files = rt_zalloc(sizeof(uint32_t) * (n_items + 1));
+    ld->line_items = rt_scratch_zalloc(sizeof(uint32_t) * (n_items + 1));
+    ld->line_files = rt_scratch_zalloc(sizeof(uint32_t) * (n_items + 1));
     ld->n_line_items = n_items + 1; /* index 0 means "no line" */
     ld->p = c.data + 20;
     ld->end = c.data + c.size;
@@ -1241,7 +1242,7 @@ static int read_code(struct ld *ld)
     if (labels > c.size * 2 + 1)
         return fail(ld, "label count %u larger than the code", labels), -1;
     ld->n_labels = labels;
-    ld->label_at = rt_zalloc(sizeof(uint32_t) * (labels + 1));
+    ld->label_at = rt_scratch_zalloc(sizeof(uint32_t) * (labels + 1));
     return 0;
 }
 
@@ -1255,7 +1256,7 @@ static int transform(struct ld *ld)
      * copying it (realloc's copies were a tenth of loading's time). */
     if (!ld->code) {
         ld->cap_code = c.size + c.size / 4 + 64;
-        ld->code = rt_alloc(sizeof *ld->code * ld->cap_code);
+        ld->code = rt_scratch_alloc(sizeof *ld->code * ld->cap_code);
     }
     for (;;) {
         uint8_t opb;
@@ -1285,10 +1286,12 @@ static int transform(struct ld *ld)
 static int resolve(struct ld *ld)
 {
     struct module *m = ld->mod;
-    /* Give back what the first sizing (transform) did not use; labels are resolved after this,
-     * so the code may move. */
-    m->code = rt_realloc(ld->code, sizeof *ld->code * (ld->n_code ? ld->n_code : 1));
+    /* The code leaves the scratch buffer sized by transform() for a block of its own size;
+     * labels are resolved after this, so the code may move. */
+    m->code = rt_alloc(sizeof *ld->code * (ld->n_code ? ld->n_code : 1));
+    memcpy(m->code, ld->code, sizeof *ld->code * ld->n_code);
     m->code_words = ld->n_code;
+    rt_scratch_free(ld->code);
     ld->code = NULL;
     for (uint32_t i = 0; i < ld->n_patches; i++) {
         uint32_t at = ld->label_at[ld->patches[i].label];
@@ -1332,36 +1335,53 @@ static int check_exports(struct ld *ld)
     uint32_t n = be32(c.data);
     if ((uint64_t)n * 12 > c.size - 4)
         return fail(ld, "export chunk shorter than its %u entries", n), -1;
-    term_t list = NIL;
-    for (uint32_t i = n; i > 0; i--) {
-        const uint8_t *e = c.data + 4 + 12 * (i - 1);
+    /* module_info(exports) lists them in code order, as erl does for a freshly loaded module
+     * (its export table takes them in the order the code defines them); the chunk's own order
+     * is not that one. The corpus runner runs a module's cases in this order, on both VMs. */
+    uint32_t *order = rt_scratch_alloc(sizeof *order * (n ? n : 1));
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = c.data + 4 + 12 * i;
         uint32_t f = be32(e), a = be32(e + 4), label = be32(e + 8);
         if (f == 0 || f > ld->n_atoms || a > 255 || label == 0 || label >= ld->n_labels ||
-            !ld->label_at[label])
-            return fail(ld, "export %u is malformed", i - 1), -1;
+            !ld->label_at[label]) {
+            rt_scratch_free(order);
+            return fail(ld, "export %u is malformed", i), -1;
+        }
+        uint32_t k = i; /* insertion sort by code position: a module has few exports */
+        while (k > 0 &&
+               ld->label_at[be32(c.data + 4 + 12 * order[k - 1] + 8)] > ld->label_at[label]) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    term_t list = NIL;
+    for (uint32_t i = n; i > 0; i--) {
+        const uint8_t *e = c.data + 4 + 12 * order[i - 1];
         term_t *el;
         term_t fa = build_tuple(&ld->mod->lits.builder, 2, &el);
-        el[0] = ld->atom_tab[f];
-        el[1] = make_small(a);
+        el[0] = ld->atom_tab[be32(e)];
+        el[1] = make_small(be32(e + 4));
         list = build_cons(&ld->mod->lits.builder, fa, list);
     }
+    rt_scratch_free(order);
     ld->mod->exports_list = list;
     return 0;
 }
 
 static void ld_dispose(struct ld *ld)
 {
-    rt_free(ld->atom_tab);
-    rt_free(ld->imports);
-    rt_free(ld->literals);
-    rt_free(ld->label_at);
-    rt_free(ld->patches);
-    rt_free(ld->catch_ids);
-    rt_free(ld->catch_labels);
-    rt_free(ld->line_items);
-    rt_free(ld->line_files);
-    rt_free(ld->code);
-    rt_free(ld->list);
+    rt_scratch_free(ld->atom_tab);
+    rt_scratch_free(ld->imports);
+    rt_scratch_free(ld->literals);
+    rt_scratch_free(ld->label_at);
+    rt_scratch_free(ld->patches);
+    rt_scratch_free(ld->catch_ids);
+    rt_scratch_free(ld->catch_labels);
+    rt_scratch_free(ld->line_items);
+    rt_scratch_free(ld->line_files);
+    rt_scratch_free(ld->code);
+    rt_scratch_free(ld->list);
 }
 
 struct module *load_module_unregistered(const uint8_t *bytes, size_t len, term_t expected,

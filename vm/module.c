@@ -123,12 +123,16 @@ void export_table_dispose(void)
 static struct module **module_slots;
 static uint32_t n_module_slots, n_modules;
 
-static void module_slots_put(struct module *m)
+/* Puts `m` in its slot; a module of the same name (an older version) gives its slot up. Returns
+ * whether the slot was a new one. */
+static bool module_slots_put(struct module *m)
 {
     uint32_t j = atom_index(m->name) & (n_module_slots - 1);
-    while (module_slots[j])
+    while (module_slots[j] && module_slots[j]->name != m->name)
         j = (j + 1) & (n_module_slots - 1);
+    bool fresh = !module_slots[j];
     module_slots[j] = m;
+    return fresh;
 }
 
 struct module *module_find(term_t name)
@@ -144,21 +148,29 @@ struct module *module_find(term_t name)
 
 void module_register(struct module *m)
 {
+    /* A new version: what the old one exported and this one does not is undefined again. */
+    struct module *old = module_find(m->name);
+    for (uint32_t i = 0; old && i < old->n_exp; i++)
+        if (!old->exp[i]->bif)
+            old->exp[i]->addr = old->exp[i]->stub;
     for (uint32_t i = 0; i < m->n_exp; i++)
         if (!m->exp[i]->bif)
             m->exp[i]->addr = m->exp_at[i];
+    /* The newest version is first in the list (module_locate still finds the code of older
+     * ones that running processes may be in) and the one in the name table. */
     m->next = modules;
     modules = m;
     if (2 * (n_modules + 1) > n_module_slots) {
         rt_free(module_slots);
         n_module_slots = n_module_slots ? 2 * n_module_slots : 512;
         module_slots = rt_zalloc(sizeof *module_slots * n_module_slots);
+        n_modules = 0;
         for (struct module *k = modules; k; k = k->next)
-            module_slots_put(k);
-    } else {
-        module_slots_put(m);
+            if (!module_find(k->name) && module_slots_put(k))
+                n_modules++;
+    } else if (module_slots_put(m)) {
+        n_modules++;
     }
-    n_modules++;
 }
 
 void module_free(struct module *m)

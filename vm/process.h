@@ -107,6 +107,7 @@ struct process {
     struct sched_alias *aliases;        /* its active aliases */
     bool yield_now;                     /* erlang:yield/0 gave up the rest of the slice */
     bool crashed;                       /* it ended by an uncaught error (for the error report) */
+    bool reports_crash;                 /* spawned to log another's error report */
     const uintptr_t *bif_caller; /* the instruction that called the running BIF (or its CP) */
     const uintptr_t *bif_cp;     /* the continuation at that call, for process_info */
     bool trap_exit;

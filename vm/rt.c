@@ -46,6 +46,34 @@ void rt_free(void *p)
         zplat_free(p);
 }
 
+void *rt_scratch_alloc(size_t bytes)
+{
+    void *p = zplat_alloc(bytes ? bytes : 1);
+    if (!p)
+        zplat_panic("zvm: out of memory");
+    return p;
+}
+
+void *rt_scratch_zalloc(size_t bytes)
+{
+    void *p = rt_scratch_alloc(bytes);
+    memset(p, 0, bytes);
+    return p;
+}
+
+void *rt_scratch_realloc(void *p, size_t bytes)
+{
+    void *q = zplat_realloc(p, bytes ? bytes : 1);
+    if (!q)
+        zplat_panic("zvm: out of memory");
+    return q;
+}
+
+void rt_scratch_free(void *p)
+{
+    zplat_free(p);
+}
+
 char *rt_strndup(const char *s, size_t len)
 {
     char *d = rt_alloc(len + 1);

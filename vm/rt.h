@@ -19,6 +19,15 @@ void *rt_alloc(size_t bytes);
 void *rt_zalloc(size_t bytes);
 void *rt_realloc(void *p, size_t bytes);
 void rt_free(void *p);
+/*
+ * Scratch memory: buffers that never outlive the call that made them (the loader's working
+ * tables). Always from the platform, even while a snapshot is made, so that the snapshot holds
+ * only what lasts and the data an instance uses lies together (vm/snapshot.h).
+ */
+void *rt_scratch_alloc(size_t bytes);
+void *rt_scratch_zalloc(size_t bytes);
+void *rt_scratch_realloc(void *p, size_t bytes);
+void rt_scratch_free(void *p);
 /* Copies `len` bytes into a new NUL-terminated allocation. */
 char *rt_strndup(const char *s, size_t len);
 

@@ -17,6 +17,7 @@
 #include "vm/exception.h"
 #include "vm/idmap.h"
 #include "vm/interp.h"
+#include "vm/loader.h"
 #include "vm/module.h"
 #include "vm/outlet.h"
 #include "vm/platform.h"
@@ -31,10 +32,10 @@ struct sched_link {
 
 struct sched_monitor {
     uint64_t ref_id;
-    term_t watcher;   /* pid */
-    term_t target;    /* pid */
-    term_t object;    /* what the 'DOWN' names: the pid, or {Name, Node} when by name */
-    int alias_mode;   /* the alias made with it (0: none) */
+    term_t watcher; /* pid */
+    term_t target;  /* pid */
+    term_t object;  /* what the 'DOWN' names: the pid, or {Name, Node} when by name */
+    int alias_mode; /* the alias made with it (0: none) */
     struct sched_monitor *next_held, *next_on;
 };
 
@@ -568,21 +569,82 @@ static bool is_quiet_reason(term_t r)
     return is_tuple(r) && tuple_arity(r) == 2 && tuple_elems(r)[0] == ATOM_shutdown;
 }
 
+/* `v` in decimal with at least `width` digits (textbuf_printf has no field widths). */
+static void put_padded(struct textbuf *b, uint64_t v, unsigned width)
+{
+    char tmp[24];
+    unsigned i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || sizeof tmp - i < width);
+    textbuf_put(b, tmp + i, sizeof tmp - i);
+}
+
+/*
+ * Appends the wall clock as OTP's legacy report header shows it, "22-Nov-2026::11:25:25.686545",
+ * in UTC as our logger prints it (vm/erl/logger.erl): the date from the day count by the
+ * civil-from-days algorithm (proleptic Gregorian, eras of 400 years starting in March).
+ */
+static void put_report_time(struct textbuf *b, uint64_t wall_ns)
+{
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    uint64_t us = wall_ns / 1000, secs = us / 1000000, days = secs / 86400, sod = secs % 86400;
+    uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    uint64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    uint64_t year = yoe + era * 400 + (month <= 2);
+    put_padded(b, day, 2);
+    textbuf_printf(b, "-%s-", months[month - 1]);
+    put_padded(b, year, 4);
+    textbuf_puts(b, "::");
+    put_padded(b, sod / 3600, 2);
+    textbuf_putc(b, ':');
+    put_padded(b, sod / 60 % 60, 2);
+    textbuf_putc(b, ':');
+    put_padded(b, sod % 60, 2);
+    textbuf_putc(b, '.');
+    put_padded(b, us % 1000000, 6);
+}
+
+/*
+ * A process died with an uncaught error. As erl's emulator hands that to its logger, a process
+ * runs logger:error("Error in process ~p with exit value:~n~p~n", [Pid, Reason]) (vm/erl/
+ * logger.erl: OTP's header and ~p layout). Printed here, in the same shape but with ~w's
+ * layout, when that cannot be: no logger module, or the reporting process itself died.
+ */
 static void report_crash(struct process *p)
 {
+    struct textbuf err;
+    textbuf_init(&err);
+    bool logger = !p->reports_crash && load_module_by_name(ATOM_logger, &err);
+    textbuf_dispose(&err);
+    if (logger) {
+        static const char fmt[] = "Error in process ~p with exit value:~n~p~n";
+        struct builder *b = &p->builder;
+        term_t fa = build_cons(b, make_pid(p->id), build_cons(b, p->exit_reason, NIL));
+        term_t args = build_cons(b, build_string(b, fmt, sizeof fmt - 1), build_cons(b, fa, NIL));
+        struct process *r = sched_spawn(p, ATOM_logger, ATOM_error, args, NULL);
+        r->reports_crash = true;
+        return;
+    }
     struct textbuf b;
     textbuf_init(&b);
-    textbuf_printf(&b, "=ERROR REPORT====\nError in process <0.%lu.0> with exit value:\n",
-                   (unsigned long)p->id);
+    textbuf_puts(&b, "=ERROR REPORT==== ");
+    put_report_time(&b, zplat_wall_ns());
+    textbuf_printf(&b, " ===\nError in process <0.%lu.0> with exit value:\n", (unsigned long)p->id);
     term_print(&b, p->exit_reason);
-    textbuf_putc(&b, '\n');
+    textbuf_puts(&b, "\n\n");
     zplat_console_write(ZPLAT_STDERR, b.data, b.len);
     textbuf_dispose(&b);
 }
 
 /*
  * Ends process `p` with p->exit_reason: its name, timers, links, monitors, aliases, ports and ETS
- * tables go (a table with a heir goes to the heir), and then its memory. `p` is not in the run queue.
+ * tables go (a table with a heir goes to the heir), and then its memory. `p` is not in the run
+ * queue.
  */
 static void terminate(struct process *p)
 {

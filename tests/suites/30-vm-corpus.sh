@@ -72,3 +72,22 @@ elif [ $((t1 - t0)) -gt $((hz / 10)) ]; then
 else
     echo "PASS: idle-blocks ($((t1 - t0)) clock ticks in one idle second)"
 fi
+
+# A process that dies with an uncaught error gets erl's error report: the legacy header with
+# the time (UTC, as our logger prints it), the pid line, the exit value, a blank line.
+report_norm() { # header time and pid numbers made constant
+    tr -d '\r' | sed -E 's/^(=ERROR REPORT==== )[0-9]{2}-[A-Z][a-z]{2}-[0-9]{4}::[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}( ===)$/\1TIME\2/; s/<0\.[0-9]+\.0>/<PID>/'
+}
+erl -noshell -pa "$ebin" -run crash_report_probe main 2>&1 | report_norm > "$out/report.erl"
+"$zvm" -noshell -pa "$ebin" -run crash_report_probe main 2>&1 | tee "$out/report.zvm.raw" |
+    report_norm > "$out/report.zvm"
+today=$(date -u +%d-%b-%Y)
+if ! grep -q '^=ERROR REPORT==== TIME ===$' "$out/report.erl"; then
+    echo "FAIL: crash-report: erl printed no report: $(head -c 300 "$out/report.erl")"
+elif ! cmp -s "$out/report.erl" "$out/report.zvm"; then
+    echo "FAIL: crash-report: differs from erl's: $(diff "$out/report.erl" "$out/report.zvm" | head -6 | tr '\n' ' ')"
+elif ! grep -q "^=ERROR REPORT==== $today::" "$out/report.zvm.raw"; then
+    echo "FAIL: crash-report: the header's date is not today's ($today, UTC): $(head -n 1 "$out/report.zvm.raw")"
+else
+    echo "PASS: crash-report"
+fi
