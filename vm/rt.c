@@ -214,11 +214,10 @@ void textbuf_vprintf(struct textbuf *b, const char *fmt, va_list ap)
             p++;
         } else if (*p == '%') {
             textbuf_putc(b, '%');
-        } else if (*p == '\0') {
-            break;
         } else {
-            textbuf_putc(b, '%');
-            textbuf_putc(b, *p);
+            /* A conversion outside this subset (a field width, %f, ...) would take the wrong
+             * arguments from here on: a programming error, stopped at once. */
+            zplat_panic("zvm: textbuf_printf: unsupported conversion in a format");
         }
     }
 }

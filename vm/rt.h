@@ -52,7 +52,8 @@ void textbuf_put_uint(struct textbuf *b, uint64_t v);
 void textbuf_put_hex(struct textbuf *b, uint64_t v);
 /*
  * A minimal printf: %s (char *), %.*s (int, char *), %d (int), %u (unsigned), %ld (long),
- * %lu (unsigned long), %zu (size_t), %x (unsigned), %c (int), %%. Anything else is copied as is.
+ * %lu (unsigned long), %zu (size_t), %x (unsigned), %c (int), %%. No field widths or flags:
+ * anything else is a programming error and panics (it would misread the arguments).
  */
 void textbuf_printf(struct textbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void textbuf_vprintf(struct textbuf *b, const char *fmt, va_list ap);
