@@ -1180,6 +1180,76 @@ static bool send_prefix(struct xen_instance *xi)
     return true;
 }
 
+/*
+ * Passing the guest's end of stream on to the proxy's end of the pair. The proxy takes its end
+ * in a deferred callback after the hand-off, so a fast guest can answer and close first: an EOF
+ * passed on then reaches no callback, and a pair end freed then leaves the answer unread in
+ * the other's buffer (clients that got 0 bytes and no end, in bench-xen). So the EOF waits,
+ * looked at every millisecond, until the proxy reads its end (then it is passed on), the proxy
+ * has freed its end, or 2 s have gone. The waiting end is owned here, apart from the instance,
+ * which may be released meanwhile.
+ */
+struct eof_handover {
+    struct bufferevent *end;
+    struct event *tick;
+    unsigned ticks_left;
+};
+
+static void eof_handover_free(struct eof_handover *h)
+{
+    event_free(h->tick);
+    bufferevent_free(h->end);
+    free(h);
+}
+
+/* True when done (passed on, or nobody left to tell). */
+static bool eof_handover_try(struct bufferevent *end)
+{
+    struct bufferevent *peer = bufferevent_pair_get_partner(end);
+    if (peer && !(bufferevent_get_enabled(peer) & EV_READ))
+        return false;
+    bufferevent_flush(end, EV_WRITE, BEV_FINISHED);
+    return true;
+}
+
+static void eof_handover_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct eof_handover *h = arg;
+    if (eof_handover_try(h->end) || --h->ticks_left == 0) {
+        eof_handover_free(h);
+        return;
+    }
+    struct timeval ms = {0, 1000};
+    evtimer_add(h->tick, &ms);
+}
+
+/* Takes `end` (our end of a pair, its callbacks about to be cleared) and ends it. */
+static void eof_handover(struct event_base *base, struct bufferevent *end)
+{
+    bufferevent_setcb(end, NULL, NULL, NULL, NULL);
+    if (eof_handover_try(end)) {
+        bufferevent_free(end);
+        return;
+    }
+    struct eof_handover *h = calloc(1, sizeof *h);
+    struct timeval ms = {0, 1000};
+    if (h)
+        h->tick = evtimer_new(base, eof_handover_tick, h);
+    if (!h || !h->tick || evtimer_add(h->tick, &ms) < 0) {
+        /* No memory for the wait: end it now, as before (the answer may be lost). */
+        bufferevent_flush(end, EV_WRITE, BEV_FINISHED);
+        bufferevent_free(end);
+        if (h && h->tick)
+            event_free(h->tick);
+        free(h);
+        return;
+    }
+    h->end = end;
+    h->ticks_left = 2000;
+}
+
 /* Moves what it can: the prefix, then from the pair into the vchan, and from the vchan into
  * the pair. The prefix is kept apart because a bufferevent's input buffer cannot be added to
  * from outside (its end is frozen). */
@@ -1213,8 +1283,7 @@ static void pump(struct xen_instance *xi)
     if (!libxenvchan_is_open(xi->vchan) && libxenvchan_data_ready(xi->vchan) == 0) {
         /* The guest closed its end: pass the EOF on to the proxy's side. */
         event_del(xi->vchan_ev);
-        bufferevent_flush(xi->pump, EV_WRITE, BEV_FINISHED);
-        bufferevent_free(xi->pump);
+        eof_handover(xi->be->base, xi->pump);
         xi->pump = NULL;
     }
 }
@@ -1457,15 +1526,13 @@ static void lx_destroy(struct zs_backend *be, struct xen_msg *m)
 static void close_vchan(struct xen_instance *xi)
 {
     if (xi->pump && xi->vchan)
-        pump(xi); /* frees the pump, with the EOF passed on, if the guest closed its end */
-    if (xi->pump)
-        bufferevent_flush(xi->pump, EV_WRITE, BEV_FINISHED);
+        pump(xi); /* hands the pump over, with the EOF to pass on, if the guest closed its end */
     if (xi->vchan_ev) {
         event_free(xi->vchan_ev);
         xi->vchan_ev = NULL;
     }
     if (xi->pump) {
-        bufferevent_free(xi->pump);
+        eof_handover(xi->be->base, xi->pump);
         xi->pump = NULL;
     }
     if (xi->vchan) {
