@@ -1185,9 +1185,9 @@ static bool send_prefix(struct xen_instance *xi)
  * in a deferred callback after the hand-off, so a fast guest can answer and close first: an EOF
  * passed on then reaches no callback, and a pair end freed then leaves the answer unread in
  * the other's buffer (clients that got 0 bytes and no end, in bench-xen). So the EOF waits,
- * looked at every millisecond, until the proxy reads its end (then it is passed on), the proxy
- * has freed its end, or 2 s have gone. The waiting end is owned here, apart from the instance,
- * which may be released meanwhile.
+ * looked at every millisecond, until the proxy's end has its callbacks and reads (then it is
+ * passed on), the proxy has freed its end, or 2 s have gone (then it is passed on as it is). The
+ * waiting end is owned here, apart from the instance, which may be released meanwhile.
  */
 struct eof_handover {
     struct bufferevent *end;
@@ -1206,7 +1206,10 @@ static void eof_handover_free(struct eof_handover *h)
 static bool eof_handover_try(struct bufferevent *end)
 {
     struct bufferevent *peer = bufferevent_pair_get_partner(end);
-    if (peer && !(bufferevent_get_enabled(peer) & EV_READ))
+    bufferevent_event_cb peer_eventcb = NULL;
+    if (peer)
+        bufferevent_getcb(peer, NULL, NULL, &peer_eventcb, NULL);
+    if (peer && (!peer_eventcb || !(bufferevent_get_enabled(peer) & EV_READ)))
         return false;
     bufferevent_flush(end, EV_WRITE, BEV_FINISHED);
     return true;
@@ -1217,7 +1220,13 @@ static void eof_handover_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct eof_handover *h = arg;
-    if (eof_handover_try(h->end) || --h->ticks_left == 0) {
+    if (eof_handover_try(h->end)) {
+        eof_handover_free(h);
+        return;
+    }
+    if (--h->ticks_left == 0) {
+        /* The proxy's end never read (a client that stopped reading): end it as it is. */
+        bufferevent_flush(h->end, EV_WRITE, BEV_FINISHED);
         eof_handover_free(h);
         return;
     }
